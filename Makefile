@@ -48,7 +48,8 @@ DL_LIBS = -ldl
 endif
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
+	-Wno-format-truncation
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -O2 -g \
 	$(SANFLAGS) -Icore/include -Icore
 CFLAGS ?=

@@ -1,0 +1,161 @@
+/*
+ * The adapter between aq and inih.
+ *
+ * inih calls a handler for every key and, when the handler returns 0,
+ * stops and returns that line number; ini_parse() returns -1 when the file
+ * cannot be opened and a positive line for a syntax error.  Here the
+ * handler checks each key against the schema and remembers why it refused
+ * one, so that the caller gets "file:line: reason".  A syntax error before
+ * the first refusal leaves no reason: then the line itself is the news.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "aq/plugin.h"
+#include "error.h"
+#include "inifile.h"
+#include "banned.h"
+
+struct ini_ctx {
+	const struct aq_ini_key *schema;
+	struct aq_ini *ini;
+	char why[256];
+};
+
+static const struct aq_ini_key *ini_lookup(const struct aq_ini_key *schema,
+					   const char *section,
+					   const char *key, int *section_known)
+{
+	*section_known = 0;
+	for (; schema->key; schema++) {
+		if (strcmp(schema->section, section))
+			continue;
+		*section_known = 1;
+		if (!strcmp(schema->key, key))
+			return schema;
+	}
+	return NULL;
+}
+
+static int ini_add(struct aq_ini *ini, const char *section, const char *key,
+		   const char *value)
+{
+	struct aq_ini_entry *e;
+
+	e = realloc(ini->entries, (ini->n + 1) * sizeof(*e));
+	if (!e)
+		return -1;
+	ini->entries = e;
+	e += ini->n;
+	e->section = strdup(section);
+	e->key = strdup(key);
+	e->value = strdup(value);
+	if (!e->section || !e->key || !e->value) {
+		free(e->section);
+		free(e->key);
+		free(e->value);
+		return -1;
+	}
+	ini->n++;
+	return 0;
+}
+
+static int ini_on_key(void *user, const char *section, const char *key,
+		       const char *value)
+{
+	struct ini_ctx *ctx = user;
+	const struct aq_ini_key *k;
+	int section_known;
+
+	/* inih goes on after a refusal; keep the first reason. */
+	if (ctx->why[0])
+		return 0;
+	k = ini_lookup(ctx->schema, section, key, &section_known);
+	if (!k) {
+		if (section_known)
+			snprintf(ctx->why, sizeof(ctx->why),
+				 "unknown key '%s' in section [%s]", key,
+				 section);
+		else
+			snprintf(ctx->why, sizeof(ctx->why),
+				 "unknown section [%s]", section);
+		return 0;
+	}
+	if (!(k->flags & AQ_INI_MULTI) &&
+	    aq_ini_get(ctx->ini, section, key)) {
+		snprintf(ctx->why, sizeof(ctx->why),
+			 "key '%s' in section [%s] is set twice", key, section);
+		return 0;
+	}
+	if (ini_add(ctx->ini, section, key, value) < 0) {
+		snprintf(ctx->why, sizeof(ctx->why), "out of memory");
+		return 0;
+	}
+	return 1;
+}
+
+static int ini_result(int rc, const char *name, struct ini_ctx *ctx)
+{
+	if (rc == 0)
+		return 0;
+	aq_ini_release(ctx->ini);
+	if (rc < 0)
+		return aq_error_errno("cannot read '%s'", name);
+	return aq_error("%s:%d: %s", name, rc,
+			ctx->why[0] ? ctx->why : "syntax error");
+}
+
+int aq_ini_load(const char *path, const struct aq_ini_key *schema,
+		struct aq_ini *out)
+{
+	struct ini_ctx ctx = { schema, out, "" };
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (!f)
+		return aq_error_errno("cannot read '%s'", path);
+	rc = ini_parse_file(f, ini_on_key, &ctx);
+	fclose(f);
+	if (rc < 0)
+		errno = EIO;
+	return ini_result(rc, path, &ctx);
+}
+
+int aq_ini_parse(const char *text, const char *name,
+		 const struct aq_ini_key *schema, struct aq_ini *out)
+{
+	struct ini_ctx ctx = { schema, out, "" };
+	int rc = ini_parse_string(text, ini_on_key, &ctx);
+
+	if (rc < 0)
+		errno = ENOMEM;
+	return ini_result(rc, name, &ctx);
+}
+
+const char *aq_ini_get(const struct aq_ini *ini, const char *section,
+		       const char *key)
+{
+	const char *found = NULL;
+
+	for (size_t i = 0; i < ini->n; i++)
+		if (!strcmp(ini->entries[i].section, section) &&
+		    !strcmp(ini->entries[i].key, key))
+			found = ini->entries[i].value;
+	return found;
+}
+
+void aq_ini_release(struct aq_ini *ini)
+{
+	for (size_t i = 0; i < ini->n; i++) {
+		free(ini->entries[i].section);
+		free(ini->entries[i].key);
+		free(ini->entries[i].value);
+	}
+	free(ini->entries);
+	ini->entries = NULL;
+	ini->n = 0;
+}
