@@ -114,7 +114,7 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 \
 	-fsanitize=fuzzer,address,undefined -Icore/include -Icore
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) \
-		$(wildcard core/*.c core/*.h)
+		$(wildcard core/*.h core/include/aq/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(CORE_CFLAGS) $(FUZZ_CFLAGS_$*) -o $@ \
 		$(filter %.c,$^) $(FUZZ_LIBS_$*) $(CORE_LIBS)

@@ -56,7 +56,7 @@ static const char user_data_root[] =
 	"\n"
 	"printf '%s\\n' \"$aq_name\" >/etc/hostname\n"
 	"hostname \"$aq_name\"\n"
-	"grep -q \"[[:space:]]$aq_name\\$\" /etc/hosts 2>/dev/null ||\n"
+	"grep -q \"[[:space:]]${aq_name}\\$\" /etc/hosts 2>/dev/null ||\n"
 	"\tprintf '127.0.1.1\\t%s\\n' \"$aq_name\" >>/etc/hosts\n"
 	"\n";
 
@@ -92,7 +92,7 @@ static const char user_data_console[] =
 	"old=\n"
 	"for pid in $(pidof getty); do\n"
 	"\ttr '\\000' ' ' </proc/\"$pid\"/cmdline 2>/dev/null |\n"
-	"\t\tgrep -q \"[[:space:]]$aq_tty[[:space:]]\" && old=\"$old $pid\"\n"
+	"\t\tgrep -q \"[[:space:]]${aq_tty}[[:space:]]\" && old=\"$old $pid\"\n"
 	"done\n"
 	"if grep -q \"^$aq_tty::\" /etc/inittab; then\n"
 	"\tsed -i \"s|^$aq_tty::.*|$line|\" /etc/inittab\n"
@@ -101,6 +101,7 @@ static const char user_data_console[] =
 	"fi\n"
 	"kill -HUP 1\n"
 	"sleep 1\n"
+	"# shellcheck disable=SC2086 # one word per pid\n"
 	"[ -n \"$old\" ] && kill $old 2>/dev/null\n"
 	"\n";
 
