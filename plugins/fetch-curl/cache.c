@@ -414,9 +414,13 @@ int fetch_cache_commit(const char *dir, const char *name, int fd,
 	/* sidecar first: an image under its final name always has one */
 	if (cache_write_sidecar(dir, name, digest) < 0)
 		return -1;
-	if (rename(part, path) < 0)
-		return fetch_host->error("cannot rename '%s': %s", part,
-					 strerror(errno));
+	if (rename(part, path) < 0) {
+		fetch_host->error("cannot rename '%s': %s", part,
+				  strerror(errno));
+		/* writable again, so the next attempt can reuse it */
+		fchmod(fd, 0600);
+		return -1;
+	}
 	if (cache_sync_dir(dir) < 0)
 		return fetch_host->error("cannot sync '%s': %s", dir,
 					 strerror(errno));

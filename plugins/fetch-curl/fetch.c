@@ -179,10 +179,11 @@ static int fetch_unpublished(const char *dir,
 	if (ret != AQ_ENOTFOUND)
 		return -1;
 	return fetch_host->error("cannot fetch an image: Alpine %s has no "
-				 "%s-%s %s cloud image published yet (no "
-				 "'%s', r0 to r%d; cloud images can appear "
-				 "some time after a release)", rel->version,
-				 req->firmware, req->variant, req->arch, url,
+				 "%s-%s %s cloud image published yet ('%s' "
+				 "and r1 to r%d are missing); a release's "
+				 "cloud images can appear some time after "
+				 "it", rel->version, req->firmware,
+				 req->variant, req->arch, url,
 				 FETCH_BUILD_MAX - 1);
 }
 

@@ -28,6 +28,7 @@
 
 /* Redraw the progress line at most this often (nanoseconds). */
 #define HTTP_REDRAW_NS 200000000LL
+#define HTTP_RATE_AFTER 0.5
 
 struct fetch_http {
 	CURL *curl;
@@ -224,7 +225,8 @@ static void http_bytes(char *buf, size_t len, double n)
 }
 
 /* Draw "  42%  50.3 MiB of 120.0 MiB  8.1 MiB/s" over the last line. */
-static void http_draw(struct http_file *f, curl_off_t total, long long now)
+static void http_draw(struct http_file *f, curl_off_t total, long long now,
+		      int final)
 {
 	char have[32], all[32], rate[32], line[128];
 	double secs = (double)(now - f->start_ns) / 1e9;
@@ -232,14 +234,19 @@ static void http_draw(struct http_file *f, curl_off_t total, long long now)
 	int n;
 
 	http_bytes(have, sizeof(have), done);
-	http_bytes(rate, sizeof(rate), secs > 0 ? f->written / secs : 0);
+	rate[0] = '\0';
+	/* the first buffers arrive at once: a rate means little before */
+	if (secs >= HTTP_RATE_AFTER || (final && secs > 0))
+		http_bytes(rate, sizeof(rate), f->written / secs);
 	if (total > 0) {
 		http_bytes(all, sizeof(all), (double)(f->offset + total));
-		n = snprintf(line, sizeof(line), "  %3d%%  %s of %s  %s/s",
+		n = snprintf(line, sizeof(line), "  %3d%%  %s of %s%s%s%s",
 			     (int)(done * 100 / (double)(f->offset + total)),
-			     have, all, rate);
+			     have, all, rate[0] ? "  " : "", rate,
+			     rate[0] ? "/s" : "");
 	} else {
-		n = snprintf(line, sizeof(line), "  %s  %s/s", have, rate);
+		n = snprintf(line, sizeof(line), "  %s%s%s%s", have,
+			     rate[0] ? "  " : "", rate, rate[0] ? "/s" : "");
 	}
 	if (n < 0)
 		return;
@@ -259,12 +266,11 @@ static int http_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)dlnow;
 	(void)ultotal;
 	(void)ulnow;
-	if (!f->started)
+	/* the end is drawn once, by http_transfer */
+	if (!f->started || (dltotal > 0 && f->written >= dltotal) ||
+	    (f->drawn_width && now - f->drawn_ns < HTTP_REDRAW_NS))
 		return 0;
-	if (f->drawn_width && now - f->drawn_ns < HTTP_REDRAW_NS &&
-	    !(dltotal > 0 && f->written >= dltotal))
-		return 0;
-	http_draw(f, dltotal, now);
+	http_draw(f, dltotal, now, 0);
 	return 0;
 }
 
@@ -333,9 +339,9 @@ static CURLcode http_transfer(struct fetch_http *h, const char *url,
 		curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, f);
 	}
 	rc = curl_easy_perform(h->curl);
+	if (rc == CURLE_OK && f->progress && f->started)
+		http_draw(f, f->written, http_now_ns(), 1);
 	if (f->drawn_width) {
-		if (rc == CURLE_OK)
-			http_draw(f, f->written, http_now_ns());
 		fputc('\n', stderr);
 		f->drawn_width = 0;
 	}

@@ -67,6 +67,8 @@ static int host_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
+	if (getenv("AQ_DEBUG"))
+		fprintf(stderr, "error: %s\n", last_error);
 	errors++;
 	return -1;
 }
@@ -288,7 +290,7 @@ static void make_mirrors(char *data, size_t len)
 	put_release_list(m);
 
 	path_join(m, sizeof(m), served, "garbage");
-	put_releases(m, "- version: " VERSION "\n  flavor: [alpine-virt\n");
+	put_releases(m, "- {version: " VERSION ",\n  flavor: alpine-virt\n\n");
 }
 
 /* --- the server --- */
@@ -649,12 +651,17 @@ static void test_http_errors(void **state)
 
 	http_mirror(m, sizeof(m), "garbage");
 	expect_error(fetch(m, 0, &img), "cannot read the release list '");
-	assert_non_null(strstr(last_error, "latest-releases.yaml': line 2"));
+	assert_non_null(strstr(last_error, "latest-releases.yaml': line 4 "
+				   "column 1: did not find expected ','"));
 
 	expect_error(fetch("file:///nonexistent/aq", 0, &img),
 		     "cannot fetch 'file:///nonexistent/aq/latest-stable/");
 	expect_error(fetch("gopher://127.0.0.1/", 0, &img), "cannot fetch '");
 	assert_false(exists(cache, R0));
+
+	http_mirror(m, sizeof(m), "good");
+	snprintf(cache, sizeof(cache), "/dev/null/images");
+	expect_error(fetch(m, 0, &img), "cannot create '/dev/null': ");
 }
 
 /* Lay a fake cached image of version v down, as the plugin would. */
