@@ -37,3 +37,13 @@ test="libcmocka-dev genisoimage shellcheck busybox-static extlinux
 apt-get install -y -q --no-install-recommends $build $run $test
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends -t "$codename-backports" $backports
+
+# Test: sshd, which tests/unit/test_exec_ssh.c runs on a loopback port as
+# the peer of the ssh exec plugin.  Only the binary is needed: when this
+# install is what brings sshd in, its system service is left disabled.
+if ! dpkg -s openssh-server >/dev/null 2>&1; then
+	apt-get install -y -q --no-install-recommends openssh-server
+	if command -v systemctl >/dev/null 2>&1; then
+		systemctl disable --now ssh >/dev/null 2>&1 || true
+	fi
+fi
