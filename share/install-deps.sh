@@ -47,3 +47,8 @@ if ! dpkg -s openssh-server >/dev/null 2>&1; then
 		systemctl disable --now ssh >/dev/null 2>&1 || true
 	fi
 fi
+
+# Test: tests/image/build-mirror.sh reads the guest programs' NEEDED
+# libraries with readelf (binutils); tests/image/smoke.sh writes a FAT seed
+# labelled CIDATA with mtools (no loop mount needed).
+apt-get install -y -q --no-install-recommends binutils mtools

@@ -23,17 +23,20 @@ disk_mib=160
 multiarch=x86_64-linux-gnu
 
 packages="busybox-static openssh-server openssh-client e2fsprogs extlinux
+	opendoas libpam-modules
 	libc6 libcrypt1 libwrap0 libnsl2 libtirpc3 libaudit1 libcap-ng0
 	libpam0g libsystemd0 libselinux1 libpcre2-8-0 libgssapi-krb5-2
 	libkrb5-3 libk5crypto3 libkrb5support0 libkeyutils1 libcom-err2
 	libssl3 zlib1g liblzma5 libzstd1 liblz4-1 libcap2 libgcrypt20
 	libgpg-error0 libext2fs2"
 
-# Programs of the guest besides busybox, with the libraries they need
-# found from their NEEDED entries.
-programs="usr/sbin/sshd usr/bin/ssh-keygen usr/bin/scp sbin/resize2fs"
+# Programs of the guest besides busybox (and the one PAM module doas
+# needs), with the libraries they need found from their NEEDED entries.
+programs="usr/sbin/sshd usr/bin/ssh-keygen usr/bin/scp sbin/resize2fs
+	usr/bin/doas lib/$multiarch/security/pam_permit.so"
 
 here=$(cd "$(dirname "$0")" && pwd)
+mounted=
 cache=${AQ_TEST_CACHE:-$HOME/.cache/aq-test-image}
 
 die() {
@@ -45,12 +48,12 @@ note() {
 	echo "build-mirror: $*" >&2
 }
 
-# Every file of the recipe, by name, mode and content (smoke.sh only tests
-# the result, so it does not count).
+# Every file of the recipe, by name, content and whether it is executable
+# (smoke.sh only tests the result, so it does not count).
 recipe_hash() {
 	(
 		cd "$here"
-		find . -type f ! -name smoke.sh -printf '%m %p\n' | LC_ALL=C sort
+		find . -type f ! -name smoke.sh -perm -u+x | LC_ALL=C sort
 		find . -type f ! -name smoke.sh -print0 | LC_ALL=C sort -z |
 			xargs -0 sha256sum
 	) | sha256sum | cut -c1-16
@@ -69,9 +72,9 @@ fetch_debs() {
 	done <<<"$uris"
 	if [ "${#missing[@]}" -gt 0 ]; then
 		note "downloading ${missing[*]}"
-		# apt drops privileges to _apt for downloads when it can.
-		chown _apt "$debs" 2>/dev/null || true
-		(cd "$debs" && apt-get download -q "${missing[@]}" >&2) ||
+		# The cache is usually private to root, where _apt cannot write.
+		(cd "$debs" && apt-get -q -o APT::Sandbox::User=root \
+			download "${missing[@]}" >&2) ||
 			die "apt-get download failed"
 	fi
 	while read -r _ file _; do
@@ -138,7 +141,7 @@ make_root() {
 	chmod 755 "$root/etc/init.d/"* "$root/sbin/tiny-cloud" \
 		"$root/usr/share/udhcpc/default.script" \
 		"$root/etc/acpi/PWRF/00000080"
-	chmod 600 "$root/etc/shadow"
+	chmod 600 "$root/etc/shadow" "$root/etc/doas.conf"
 	chmod 700 "$root/root"
 	chmod 1777 "$root/tmp"
 	chown 1000:1000 "$root/home/alpine"
@@ -147,13 +150,16 @@ make_root() {
 
 	for f in $programs; do
 		[ -f "$pool/$f" ] || die "no $f in the downloaded packages"
+		mkdir -p "$(dirname "$root/$f")"
 		cp "$pool/$f" "$root/$f"
 	done
+	chmod 4755 "$root/usr/bin/doas"
 	# shellcheck disable=SC2086
 	(cd "$root" && copy_libs $programs)
 	ln -s "/lib/$multiarch/ld-linux-x86-64.so.2" \
 		"$root/lib64/ld-linux-x86-64.so.2"
 	for f in $programs; do
+		case "$f" in *.so) continue ;; esac
 		d=$(readelf -l "$root/$f" |
 			sed -n 's/.*interpreter: \(.*\)\]$/\1/p')
 		[ -e "$root$d" ] || die "$f wants interpreter $d, not in the guest"
@@ -199,11 +205,11 @@ make_disk() {
 		die "mke2fs failed"
 	mkdir -p "$mnt"
 	mount -o loop "$raw" "$mnt" || die "cannot loop-mount the disk"
-	if ! "$pool/usr/bin/extlinux" --install "$mnt/boot" >&2; then
-		umount "$mnt"
+	mounted=$mnt
+	"$pool/usr/bin/extlinux" --install "$mnt/boot" >&2 ||
 		die "extlinux --install failed"
-	fi
 	umount "$mnt"
+	mounted=
 	qemu-img convert -c -O qcow2 "$raw" "$work/out/$image" ||
 		die "qemu-img convert failed"
 	rm -f "$raw"
@@ -216,6 +222,7 @@ build() {
 	work=$cache/build.$$
 	rm -rf "$work"
 	mkdir -p "$work/out"
+	trap build_cleanup EXIT
 	pool=$work/pool
 	debs=$cache/debs
 
@@ -239,6 +246,12 @@ build() {
 	echo "$files" >"$work/out/packages"
 	rm -rf "${cache:?}/${hash:?}"
 	mv "$work/out" "$cache/$hash"
+	rm -rf "$work"
+	trap - EXIT
+}
+
+build_cleanup() {
+	[ -z "$mounted" ] || umount "$mounted" || true
 	rm -rf "$work"
 }
 
