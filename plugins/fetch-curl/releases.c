@@ -11,6 +11,9 @@
 
 #include "mirror.h"
 
+/* Nesting allowed inside a value; the real file has none. */
+#define RELEASES_DEPTH_MAX 16
+
 /* One entry of the list: the keys aq reads, and where it starts. */
 struct releases_entry {
 	char version[32];
@@ -78,7 +81,11 @@ static int releases_next(struct releases_ctx *ctx)
 	return 0;
 }
 
-/* Skip the node whose first event is current; end on its last event. */
+/*
+ * Skip the node whose first event is current; end on its last event.
+ * libyaml's scanner slows down quadratically with nesting, so a deeply
+ * nested node is refused before it can take minutes.
+ */
 static int releases_skip(struct releases_ctx *ctx)
 {
 	size_t depth = 0;
@@ -87,7 +94,10 @@ static int releases_skip(struct releases_ctx *ctx)
 		switch (ctx->event.type) {
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
-			depth++;
+			if (++depth > RELEASES_DEPTH_MAX)
+				return releases_fail(ctx, "line %zu: values "
+						     "nest too deeply",
+						     releases_line(ctx));
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:

@@ -1,6 +1,7 @@
 /*
- * libFuzzer target: the fetch-curl plugin's .sha512 sidecar parser and
- * the image-name parser it uses on cache directory entries.
+ * libFuzzer target: the fetch-curl plugin's .sha512 sidecar parser, the
+ * image-name parser it uses on cache directory entries, and the version
+ * order that picks the newest cached image.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,36 @@ static void fuzz_name(const uint8_t *data, size_t size)
 		__builtin_trap();
 }
 
+static int fuzz_sign(int c)
+{
+	return (c > 0) - (c < 0);
+}
+
+/* Two versions separated by a space must order consistently. */
+static void fuzz_versions(const uint8_t *data, size_t size)
+{
+	char a[64], b[64];
+	const uint8_t *sp = memchr(data, ' ', size);
+	size_t alen, blen;
+
+	if (!sp)
+		return;
+	alen = (size_t)(sp - data);
+	blen = size - alen - 1;
+	if (alen >= sizeof(a) || blen >= sizeof(b))
+		return;
+	memcpy(a, data, alen);
+	a[alen] = '\0';
+	memcpy(b, sp + 1, blen);
+	b[blen] = '\0';
+	if (!fetch_version_valid(a) || !fetch_version_valid(b))
+		return;
+	if (fuzz_sign(fetch_version_cmp(a, b)) !=
+	    -fuzz_sign(fetch_version_cmp(b, a)) ||
+	    (fetch_version_cmp(a, b) == 0 && fetch_version_cmp(a, a) != 0))
+		__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char digest[AQ_DIGEST_HEX], err[256];
@@ -38,5 +69,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    !fetch_digest_valid(digest))
 		__builtin_trap();
 	fuzz_name(data, size);
+	fuzz_versions(data, size);
 	return 0;
 }

@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -219,6 +221,25 @@ static void test_bad_values(void **state)
 	expect_error("- {version: 3.22.1, version: 3.22.1}\n", "twice");
 	expect_error("- version: 3.22.1111111111111111111111111111111\n",
 		     "not a valid value");
+}
+
+static void test_deep_nesting(void **state)
+{
+	char *yaml;
+	size_t i, depth = 100000, len = 0;
+
+	(void)state;
+	/* libyaml would take minutes over this; it is refused at once */
+	yaml = malloc(depth * 5 + 32);
+	assert_non_null(yaml);
+	len += (size_t)snprintf(yaml, 32, "- x: ");
+	for (i = 0; i < depth; i++)
+		len += (size_t)snprintf(yaml + len, 5, "{a: ");
+	yaml[len] = '\0';
+	expect_error(yaml, "line 1: values nest too deeply");
+	free(yaml);
+	expect_error("- ? [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n",
+		     "nest too deeply");
 }
 
 static void test_first_document_only(void **state)
@@ -482,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_first_document_only),
 		cmocka_unit_test(test_sidecar_formats),
 		cmocka_unit_test(test_sidecar_uppercase),
