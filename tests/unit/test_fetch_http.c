@@ -1,8 +1,10 @@
 /*
  * The fetch-curl plugin end to end: the built plugin, loaded with dlopen
  * behind a small test host, fetches from mirror trees served over
- * loopback HTTP (tests/mirror-server.py when present, which honours
- * ranges, else python3 -m http.server, which does not) and from file://.
+ * loopback HTTP and from file://.  Two servers serve the same trees:
+ * tests/mirror-server.py, which honours ranges (python3 -m http.server
+ * stands in if it is missing), and python3 -m http.server, which does
+ * not, for resuming from a server that cannot.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,10 +37,16 @@
 static const struct aq_plugin *plugin;
 static void *handle;
 static char root[256];		/* the temporary tree of the whole test */
-static char served[512];	/* what the server serves: mirrors */
-static char server_log[512];
-static int port;
-static pid_t server = -1;
+static char served[512];	/* what the servers serve: mirrors */
+
+struct test_server {
+	pid_t pid;
+	int port;
+	char log[512];
+};
+
+static struct test_server ranged = { -1, 0, "" };
+static struct test_server plain = { -1, 0, "" };
 static char last_error[4096];
 static int errors;
 static int interactive;
@@ -346,22 +354,23 @@ static int read_port(const char *portfile)
 	return p > 0 && p < 65536 ? (int)p : 0;
 }
 
-static void start_server(void)
+static void start_server(struct test_server *srv, int ranges)
 {
 	char ports[16], portfile[600];
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	int i, fd;
 
-	path_join(portfile, sizeof(portfile), root, "port");
-	port = have_range_server() ? 0 : free_port();
-	snprintf(ports, sizeof(ports), "%d", port);
-	server = fork();
-	assert_true(server >= 0);
-	if (server == 0) {
-		fd = open(server_log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	snprintf(portfile, sizeof(portfile), "%s.port", srv->log);
+	ranges = ranges && have_range_server();
+	srv->port = ranges ? 0 : free_port();
+	snprintf(ports, sizeof(ports), "%d", srv->port);
+	srv->pid = fork();
+	assert_true(srv->pid >= 0);
+	if (srv->pid == 0) {
+		fd = open(srv->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0)
 			_exit(127);
-		if (have_range_server())
+		if (ranges)
 			execlp("python3", "python3", "-u", AQ_SOURCE_DIR
 			       "/tests/mirror-server.py", served, portfile,
 			       (char *)NULL);
@@ -372,23 +381,33 @@ static void start_server(void)
 		_exit(127);
 	}
 	for (i = 0; i < 200; i++) {
-		if (!port)
-			port = read_port(portfile);
-		if (port && can_connect(port))
+		if (!srv->port)
+			srv->port = read_port(portfile);
+		if (srv->port && can_connect(srv->port))
 			break;
 		nanosleep(&ts, NULL);
 	}
-	assert_true(port && can_connect(port));
+	assert_true(srv->port && can_connect(srv->port));
+}
+
+static void stop_server(struct test_server *srv)
+{
+	if (srv->pid <= 0)
+		return;
+	kill(srv->pid, SIGTERM);
+	waitpid(srv->pid, NULL, 0);
+	srv->pid = -1;
 }
 
 /* How many requests for path the server log shows, with this status. */
-static int served_count(const char *path, const char *status)
+static int served_count(const struct test_server *srv, const char *path,
+			const char *status)
 {
 	char *log, *p, pattern[600];
 	size_t len = 0;
 	int n = 0;
 
-	log = read_file(server_log, &len);
+	log = read_file(srv->log, &len);
 	assert_non_null(log);
 	snprintf(pattern, sizeof(pattern), "\"GET %s HTTP/1.1\" %s", path,
 		 status);
@@ -428,7 +447,7 @@ static int fetch(const char *mirror, int refresh, struct aq_image *out)
 
 static void http_mirror(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "http://127.0.0.1:%d/%s", port, name);
+	snprintf(buf, len, "http://127.0.0.1:%d/%s", ranged.port, name);
 }
 
 static void new_cache(const char *name)
@@ -488,10 +507,10 @@ static void test_download(void **state)
 	(void)state;
 	new_cache("download/deeper");
 	http_mirror(m, sizeof(m), "good");
-	before = served_count(R0_PATH, "200");
+	before = served_count(&ranged, R0_PATH, "200");
 	assert_int_equal(fetch(m, 0, &img), 0);
 	check_cached(&img, R0);
-	assert_int_equal(served_count(R0_PATH, "200"), before + 1);
+	assert_int_equal(served_count(&ranged, R0_PATH, "200"), before + 1);
 
 	/* cached: no network at all, even with the mirror gone */
 	assert_int_equal(fetch("http://127.0.0.1:1", 0, &img), 0);
@@ -500,7 +519,7 @@ static void test_download(void **state)
 	/* refresh: resolved again, but the same image is not fetched */
 	assert_int_equal(fetch(m, 1, &img), 0);
 	check_cached(&img, R0);
-	assert_int_equal(served_count(R0_PATH, "200"), before + 1);
+	assert_int_equal(served_count(&ranged, R0_PATH, "200"), before + 1);
 }
 
 static void test_file_mirror(void **state)
@@ -542,7 +561,7 @@ static void test_resume(void **state)
 	assert_int_equal(fetch(m, 0, &img), 0);
 	check_cached(&img, R0);
 	if (have_range_server())
-		assert_true(served_count(R0_PATH, "206") >= 1);
+		assert_true(served_count(&ranged, R0_PATH, "206") >= 1);
 
 	/* a partial file of something else: detected, downloaded again */
 	new_cache("resume-stale");
@@ -568,6 +587,26 @@ static void test_resume(void **state)
 	assert_int_equal(fetch(m, 0, &img), 0);
 	check_cached(&img, R0);
 	free(data);
+}
+
+static void test_resume_without_ranges(void **state)
+{
+	struct aq_image img;
+	char m[128], *data;
+	size_t len = 0;
+
+	(void)state;
+	data = read_file(image, &len);
+	assert_non_null(data);
+	snprintf(m, sizeof(m), "http://127.0.0.1:%d/good", plain.port);
+	new_cache("no-ranges");
+	put_part(data, len / 3);
+	free(data);
+	assert_int_equal(fetch(m, 0, &img), 0);
+	check_cached(&img, R0);
+	/* the whole file twice: curl gives up on the first 200 */
+	assert_int_equal(served_count(&plain, R0_PATH, "206"), 0);
+	assert_int_equal(served_count(&plain, R0_PATH, "200"), 2);
 }
 
 static void test_digest_mismatch(void **state)
@@ -745,7 +784,7 @@ static void test_race(void **state)
 	new_cache("race");
 	http_mirror(m, sizeof(m), "good");
 	snprintf(path, sizeof(path), R0_PATH);
-	before = served_count(path, "200");
+	before = served_count(&ranged, path, "200");
 	for (i = 0; i < 2; i++) {
 		kids[i] = fork();
 		assert_true(kids[i] >= 0);
@@ -761,36 +800,52 @@ static void test_race(void **state)
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
-	assert_int_equal(served_count(path, "200"), before + 1);
+	assert_int_equal(served_count(&ranged, path, "200"), before + 1);
 }
 
-static void test_progress(void **state)
+/* Fetch into a new cache with stderr captured; return what it got. */
+static char *fetch_captured(const char *name, int tty)
 {
 	struct aq_image img;
 	char m[128], p[700], *out;
 	size_t len = 0;
-	int saved, fd;
+	int saved, fd, ret;
 
-	(void)state;
-	new_cache("progress");
+	new_cache(name);
 	http_mirror(m, sizeof(m), "good");
-	path_join(p, sizeof(p), root, "progress.txt");
+	path_join(p, sizeof(p), root, "stderr.txt");
 	fflush(stderr);
 	saved = dup(2);
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(saved >= 0 && fd >= 0);
-	dup2(fd, 2);
+	assert_true(dup2(fd, 2) == 2);
 	close(fd);
-	interactive = 1;
-	assert_int_equal(fetch(m, 0, &img), 0);
+	interactive = tty;
+	ret = fetch(m, 0, &img);
 	interactive = 0;
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
+	assert_int_equal(ret, 0);
 	out = read_file(p, &len);
 	assert_non_null(out);
+	return out;
+}
+
+static void test_progress(void **state)
+{
+	char *out;
+
+	(void)state;
+	out = fetch_captured("progress", 1);
 	assert_non_null(strstr(out, "\r  100%  4.0 MiB of 4.0 MiB  "));
-	assert_non_null(strstr(out, "MiB/s"));
+	assert_non_null(strstr(out, "MiB/s\n"));
+	free(out);
+
+	/* not a terminal: no progress line at all */
+	out = fetch_captured("no-progress", 0);
+	assert_null(strchr(out, '\r'));
+	assert_null(strstr(out, "100%"));
 	free(out);
 }
 
@@ -805,7 +860,8 @@ static int setup(void **state)
 	if (!mkdtemp(root))
 		return -1;
 	path_join(served, sizeof(served), root, "served");
-	path_join(server_log, sizeof(server_log), root, "server.log");
+	path_join(ranged.log, sizeof(ranged.log), root, "ranged.log");
+	path_join(plain.log, sizeof(plain.log), root, "plain.log");
 	data = malloc(IMAGE_SIZE);
 	if (!data)
 		return -1;
@@ -814,7 +870,8 @@ static int setup(void **state)
 		data[i] = (char)(rand() >> 7);
 	make_mirrors(data, IMAGE_SIZE);
 	free(data);
-	start_server();
+	start_server(&ranged, 1);
+	start_server(&plain, 0);
 	handle = dlopen(FETCH_PLUGIN, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		fprintf(stderr, "%s\n", dlerror());
@@ -837,10 +894,8 @@ static int teardown(void **state)
 		plugin->fini();
 	if (handle)
 		dlclose(handle);
-	if (server > 0) {
-		kill(server, SIGTERM);
-		waitpid(server, NULL, 0);
-	}
+	stop_server(&ranged);
+	stop_server(&plain);
 	if (root[0] && !getenv("AQ_TEST_KEEP"))
 		remove_tree(root);
 	return 0;
@@ -852,6 +907,7 @@ int main(void)
 		cmocka_unit_test(test_download),
 		cmocka_unit_test(test_file_mirror),
 		cmocka_unit_test(test_resume),
+		cmocka_unit_test(test_resume_without_ranges),
 		cmocka_unit_test(test_digest_mismatch),
 		cmocka_unit_test(test_builds),
 		cmocka_unit_test(test_unpublished),
