@@ -94,10 +94,29 @@ int fetch_cache_prepare(const char *dir, char *abs, size_t len)
 	return cache_absolute(path, abs, len);
 }
 
+/* Take the write lock on fd, waiting while another process holds it. */
+static int cache_wait_lock(int fd, const char *dir)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return 0;
+	if (errno != EACCES && errno != EAGAIN)
+		return -1;
+	fetch_host->log(AQ_LOG_INFO, "waiting for another aq using '%s'",
+			dir);
+	while (fcntl(fd, F_SETLKW, &fl) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
 int fetch_cache_lock(const char *dir, int *out)
 {
 	char path[AQ_PATH_MAX];
-	struct flock fl;
 	int fd;
 
 	if (cache_path(path, sizeof(path), dir, CACHE_LOCK, "") < 0)
@@ -106,24 +125,14 @@ int fetch_cache_lock(const char *dir, int *out)
 	if (fd < 0)
 		return fetch_host->error("cannot open '%s': %s", path,
 					 strerror(errno));
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	if (fcntl(fd, F_SETLK, &fl) < 0) {
-		if (errno != EACCES && errno != EAGAIN)
-			goto fail;
-		fetch_host->log(AQ_LOG_INFO, "waiting for another aq using "
-				"'%s'", dir);
-		while (fcntl(fd, F_SETLKW, &fl) < 0)
-			if (errno != EINTR)
-				goto fail;
+	if (cache_wait_lock(fd, dir) < 0) {
+		fetch_host->error("cannot lock '%s': %s", path,
+				  strerror(errno));
+		close(fd);
+		return -1;
 	}
 	*out = fd;
 	return 0;
-fail:
-	fetch_host->error("cannot lock '%s': %s", path, strerror(errno));
-	close(fd);
-	return -1;
 }
 
 void fetch_cache_unlock(int fd)
@@ -219,20 +228,15 @@ static int cache_write_sidecar(const char *dir, const char *name,
 	return 0;
 }
 
-int fetch_cache_digest(int fd, const char *path, char hex[AQ_DIGEST_HEX])
+/* Feed the whole file at fd into ctx. */
+static int cache_hash_file(EVP_MD_CTX *ctx, int fd, const char *path)
 {
-	static const char digits[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
-	EVP_MD_CTX *ctx = NULL;
-	char *buf = NULL;
+	char *buf = malloc(CACHE_CHUNK);
 	off_t at = 0;
 	ssize_t r;
 	int ret = -1;
 
-	ctx = EVP_MD_CTX_new();
-	buf = malloc(CACHE_CHUNK);
-	if (!ctx || !buf || !EVP_DigestInit_ex(ctx, EVP_sha512(), NULL)) {
+	if (!buf) {
 		fetch_host->error("cannot hash '%s': out of memory", path);
 		goto out;
 	}
@@ -247,24 +251,46 @@ int fetch_cache_digest(int fd, const char *path, char hex[AQ_DIGEST_HEX])
 		}
 		if (r == 0)
 			break;
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)r))
-			goto fail;
+		if (!EVP_DigestUpdate(ctx, buf, (size_t)r)) {
+			fetch_host->error("cannot hash '%s': sha512 failed",
+					  path);
+			goto out;
+		}
 		at += r;
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen * 2 + 1 !=
-	    AQ_DIGEST_HEX)
-		goto fail;
+	ret = 0;
+out:
+	free(buf);
+	return ret;
+}
+
+int fetch_cache_digest(int fd, const char *path, char hex[AQ_DIGEST_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ret = -1;
+
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha512(), NULL)) {
+		fetch_host->error("cannot hash '%s': sha512 is unavailable",
+				  path);
+		goto out;
+	}
+	if (cache_hash_file(ctx, fd, path) < 0)
+		goto out;
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) ||
+	    mdlen * 2 + 1 != AQ_DIGEST_HEX) {
+		fetch_host->error("cannot hash '%s': sha512 failed", path);
+		goto out;
+	}
 	for (i = 0; i < mdlen; i++) {
 		hex[2 * i] = digits[md[i] >> 4];
 		hex[2 * i + 1] = digits[md[i] & 15];
 	}
 	hex[2 * mdlen] = '\0';
 	ret = 0;
-	goto out;
-fail:
-	fetch_host->error("cannot hash '%s': sha512 failed", path);
 out:
-	free(buf);
 	EVP_MD_CTX_free(ctx);
 	return ret;
 }

@@ -187,13 +187,45 @@ static int fetch_unpublished(const char *dir,
 				 FETCH_BUILD_MAX - 1);
 }
 
+/*
+ * Download into the .part open at fd until it verifies.  A resumed file
+ * that does not verify may be stale, so it gets one fresh download; a
+ * fresh one that does not is removed.
+ */
+static int fetch_verified(struct fetch_http *h, const struct fetch_target *t,
+			  int fd, const char *part)
+{
+	char got[AQ_DIGEST_HEX];
+	long long from = 0;
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		if (fetch_http_download(h, t->url, fd, part, &from) < 0 ||
+		    fetch_cache_digest(fd, part, got) < 0)
+			return -1;
+		if (strcmp(got, t->digest) == 0)
+			return 0;
+		if (from == 0 || attempt > 0) {
+			unlink(part);
+			return fetch_host->error("cannot verify '%s': its "
+						 "sha512 is %s but the mirror "
+						 "publishes %s", t->url, got,
+						 t->digest);
+		}
+		fetch_host->log(AQ_LOG_INFO, "the resumed download does not "
+				"verify; downloading %s again", t->url);
+		if (ftruncate(fd, 0) < 0)
+			return fetch_host->error("cannot truncate '%s': %s",
+						 part, strerror(errno));
+	}
+}
+
 /* Download t into dir/NAME.part, verify it, and give it its name. */
 static int fetch_download(struct fetch_http *h, const char *dir,
 			  const struct fetch_target *t)
 {
-	char part[AQ_PATH_MAX], got[AQ_DIGEST_HEX];
-	long long from = 0;
-	int fd, n, attempt;
+	char part[AQ_PATH_MAX];
+	int fd, n, ret = -1;
 
 	n = snprintf(part, sizeof(part), "%s/%s.part", dir, t->name);
 	if (n < 0 || (size_t)n >= sizeof(part))
@@ -203,35 +235,11 @@ static int fetch_download(struct fetch_http *h, const char *dir,
 	if (fd < 0)
 		return fetch_host->error("cannot create '%s': %s", part,
 					 strerror(errno));
-	for (attempt = 0;; attempt++) {
-		if (fetch_http_download(h, t->url, fd, part, &from) < 0 ||
-		    fetch_cache_digest(fd, part, got) < 0)
-			goto fail;
-		if (strcmp(got, t->digest) == 0)
-			break;
-		if (from == 0 || attempt > 0) {
-			unlink(part);
-			fetch_host->error("cannot verify '%s': its sha512 is "
-					  "%s but the mirror publishes %s",
-					  t->url, got, t->digest);
-			goto fail;
-		}
-		/* a stale partial file: resuming it cannot give the image */
-		fetch_host->log(AQ_LOG_INFO, "the resumed download does not "
-				"verify; downloading %s again", t->url);
-		if (ftruncate(fd, 0) < 0) {
-			fetch_host->error("cannot truncate '%s': %s", part,
-					  strerror(errno));
-			goto fail;
-		}
-	}
-	if (fetch_cache_commit(dir, t->name, fd, t->digest) < 0)
-		goto fail;
+	if (fetch_verified(h, t, fd, part) == 0 &&
+	    fetch_cache_commit(dir, t->name, fd, t->digest) == 0)
+		ret = 0;
 	close(fd);
-	return 0;
-fail:
-	close(fd);
-	return -1;
+	return ret;
 }
 
 /* Resolve on the mirror, then download unless the cache has it. */
