@@ -127,6 +127,7 @@ static int fetch_find(struct fetch_http *h, const struct aq_image_request *req,
 	int build, ret, found = 0;
 
 	memset(&t, 0, sizeof(t));
+	memset(&best, 0, sizeof(best));
 	t.release = *rel;
 	for (build = 0; build < FETCH_BUILD_MAX; build++) {
 		if (fetch_image_name(t.name, sizeof(t.name),
@@ -283,6 +284,7 @@ static int fetch_image(const struct aq_image_request *req,
 	struct aq_image img;
 	int lock = -1, ret;
 
+	memset(&img, 0, sizeof(img));
 	if (fetch_check_request(req) < 0 ||
 	    fetch_cache_prepare(req->cache_dir, dir, sizeof(dir)) < 0)
 		return -1;

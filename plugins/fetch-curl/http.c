@@ -237,7 +237,7 @@ static void http_draw(struct http_file *f, curl_off_t total, long long now,
 	rate[0] = '\0';
 	/* the first buffers arrive at once: a rate means little before */
 	if (secs >= HTTP_RATE_AFTER || (final && secs > 0))
-		http_bytes(rate, sizeof(rate), f->written / secs);
+		http_bytes(rate, sizeof(rate), (double)f->written / secs);
 	if (total > 0) {
 		http_bytes(all, sizeof(all), (double)(f->offset + total));
 		n = snprintf(line, sizeof(line), "  %3d%%  %s of %s%s%s%s",
