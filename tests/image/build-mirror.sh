@@ -75,7 +75,7 @@ fetch_debs() {
 		# The cache is usually private to root, where _apt cannot write.
 		(cd "$debs" && apt-get -q -o APT::Sandbox::User=root \
 			download "${missing[@]}" >&2) ||
-			die "apt-get download failed"
+			die "apt-get download failed (stale lists? try apt-get update)"
 	fi
 	while read -r _ file _; do
 		[ -s "$debs/$file" ] || die "apt-get download did not give $file"
@@ -206,8 +206,11 @@ make_disk() {
 	mkdir -p "$mnt"
 	mount -o loop "$raw" "$mnt" || die "cannot loop-mount the disk"
 	mounted=$mnt
-	"$pool/usr/bin/extlinux" --install "$mnt/boot" >&2 ||
+	if ! "$pool/usr/bin/extlinux" --install "$mnt/boot" \
+		>"$work/extlinux.log" 2>&1; then
+		cat "$work/extlinux.log" >&2
 		die "extlinux --install failed"
+	fi
 	umount "$mnt"
 	mounted=
 	qemu-img convert -c -O qcow2 "$raw" "$work/out/$image" ||
@@ -248,6 +251,19 @@ build() {
 	mv "$work/out" "$cache/$hash"
 	rm -rf "$work"
 	trap - EXIT
+	prune "$files"
+}
+
+# Drop .debs this build did not use (apt offers only the newest anyway)
+# and images of other recipes unused for a week.
+prune() {
+	local f
+
+	for f in "$debs"/*.deb; do
+		grep -qxF "$(basename "$f")" <<<"$1" || rm -f "$f"
+	done
+	find "$cache" -mindepth 1 -maxdepth 1 -type d -name '????????????????' \
+		! -name "$hash" -mtime +7 -exec rm -rf {} +
 }
 
 build_cleanup() {
@@ -363,6 +379,7 @@ main() {
 	exec 9>"$cache/.lock"
 	flock 9
 	if [ -f "$cache/$hash/$image.sha512" ]; then
+		touch "$cache/$hash"
 		note "test image $hash is cached in $cache"
 	else
 		note "building test image $hash in $cache"
