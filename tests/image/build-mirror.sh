@@ -49,13 +49,14 @@ note() {
 }
 
 # Every file of the recipe, by name, content and whether it is executable
-# (smoke.sh only tests the result, so it does not count).
+# (smoke.sh and README.md do not shape the image, so they do not count).
 recipe_hash() {
 	(
 		cd "$here"
-		find . -type f ! -name smoke.sh -perm -u+x | LC_ALL=C sort
-		find . -type f ! -name smoke.sh -print0 | LC_ALL=C sort -z |
-			xargs -0 sha256sum
+		find . -type f ! -name smoke.sh ! -name README.md -perm -u+x |
+			LC_ALL=C sort
+		find . -type f ! -name smoke.sh ! -name README.md -print0 |
+			LC_ALL=C sort -z | xargs -0 sha256sum
 	) | sha256sum | cut -c1-16
 }
 
