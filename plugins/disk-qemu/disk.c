@@ -102,25 +102,25 @@ static int disk_size(const struct aq_vm *vm, const char *base,
 		disk_size_human(vm->disk_bytes, want, sizeof(want));
 		disk_size_human(vsize, have, sizeof(have));
 		if (strcmp(want, have) == 0)
-			return disk_host->error("cannot create disk of '%s': "
-				"size %lld bytes is smaller than the image's "
-				"%lld bytes", vm->name, vm->disk_bytes, vsize);
-		return disk_host->error("cannot create disk of '%s': size %s "
-					"is smaller than the image's %s",
-					vm->name, want, have);
+			return disk_host->error("disk size %lld bytes is "
+						"smaller than the image's %lld "
+						"bytes", vm->disk_bytes, vsize);
+		return disk_host->error("disk size %s is smaller than the "
+					"image's %s", want, have);
 	}
 	/* qemu-img rounds it up to whole sectors itself. */
 	*size = vm->disk_bytes;
 	return 0;
 }
 
-static int disk_overlay(const struct aq_vm *vm, const char *base,
-			const char *path, long long size)
+/* Make the overlay at tmp; name the disk it becomes in messages. */
+static int disk_overlay(const char *base, const char *tmp, const char *disk,
+			long long size)
 {
 	char sizearg[32], errline[512];
 	const char *argv[] = {
 		"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
-		"-b", base, path, sizearg, NULL
+		"-b", base, tmp, sizearg, NULL
 	};
 	int st;
 
@@ -130,8 +130,8 @@ static int disk_overlay(const struct aq_vm *vm, const char *base,
 	if (st < 0)
 		return -1;
 	if (st > 0)
-		return disk_host->error("cannot create disk of '%s': %s",
-					vm->name, errline[0] ? errline :
+		return disk_host->error("cannot create '%s': %s", disk,
+					errline[0] ? errline :
 					"qemu-img create failed");
 	return 0;
 }
@@ -144,21 +144,21 @@ static int disk_create(const struct aq_vm *vm)
 	int ret = -1;
 
 	if (!vm->base_image || !vm->dir)
-		return disk_host->error("cannot create disk of '%s': no base "
-					"image or directory", vm->name);
+		return disk_host->error("no base image or VM directory for "
+					"'%s'", vm->name);
 	if (vm->disk_bytes < 0)
-		return disk_host->error("cannot create disk of '%s': negative "
-					"size", vm->name);
+		return disk_host->error("invalid disk size %lld for '%s'",
+					vm->disk_bytes, vm->name);
 	if (disk_absolute(vm->base_image, base, sizeof(base)) < 0 ||
 	    disk_join(path, sizeof(path), vm->dir, AQ_VM_DISK) < 0 ||
 	    disk_join(tmp, sizeof(tmp), vm->dir, AQ_VM_DISK ".tmp") < 0)
 		return -1;
 	if (lstat(path, &st) == 0)
-		return disk_host->error("cannot create disk of '%s': '%s' "
-					"already exists", vm->name, path);
+		return disk_host->error("cannot create '%s': it already "
+					"exists", path);
 	if (disk_size(vm, base, &size) < 0)
 		return -1;
-	if (disk_overlay(vm, base, tmp, size) < 0)
+	if (disk_overlay(base, tmp, path, size) < 0)
 		goto out;
 	if (rename(tmp, path) < 0) {
 		disk_host->error("cannot rename '%s' to '%s': %s", tmp, path,

@@ -41,8 +41,8 @@ static int net_random(unsigned char *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			net_host->error("cannot read '/dev/urandom': %s", n < 0 ?
-					strerror(errno) : "end of file");
+			net_host->error("cannot read '/dev/urandom': %s",
+					n < 0 ? strerror(errno) : "short read");
 			goto out;
 		}
 		done += (size_t)n;

@@ -612,7 +612,7 @@ static void test_create_grows(void **state)
 
 	/* An existing disk is never overwritten. */
 	assert_int_equal(aq_plugin.disk_create(&vm), -1);
-	assert_non_null(strstr(t_err, "already exists"));
+	assert_non_null(strstr(t_err, "/disk.qcow2': it already exists"));
 	t_info(disk, &vsize, backing, sizeof(backing));
 	assert_int_equal(vsize, 1LL << 30);
 	unlink(disk);
@@ -655,7 +655,7 @@ static void test_create_relative_base(void **state)
 static void test_create_refused(void **state)
 {
 	struct aq_vm vm = t_vm(t_dir);
-	char base[1024], missing[1024], raw[1024];
+	char base[1024], missing[1024], raw[1024], nodir[1024], want[1100];
 	int before;
 
 	(void)state;
@@ -665,12 +665,12 @@ static void test_create_refused(void **state)
 	vm.base_image = base;
 	vm.disk_bytes = 64LL << 20;
 	assert_int_equal(aq_plugin.disk_create(&vm), -1);
-	assert_string_equal(t_err, "cannot create disk of 'web': size 64 MiB "
-			    "is smaller than the image's 130 MiB");
+	assert_string_equal(t_err, "disk size 64 MiB is smaller than the "
+			    "image's 130 MiB");
 	vm.disk_bytes = T_BASE_SIZE - 1;
 	assert_int_equal(aq_plugin.disk_create(&vm), -1);
-	assert_non_null(strstr(t_err, "size 136314879 bytes is smaller than "
-			       "the image's 136314880 bytes"));
+	assert_string_equal(t_err, "disk size 136314879 bytes is smaller than "
+			    "the image's 136314880 bytes");
 
 	snprintf(missing, sizeof(missing), "%s/missing.qcow2", t_root);
 	vm.base_image = missing;
@@ -689,7 +689,17 @@ static void test_create_refused(void **state)
 	vm.base_image = base;
 	vm.disk_bytes = -1;
 	assert_int_equal(aq_plugin.disk_create(&vm), -1);
-	assert_int_equal(t_nerrors, 5);
+
+	/* qemu-img's own complaint reaches the message. */
+	snprintf(nodir, sizeof(nodir), "%s/no such dir", t_root);
+	vm.dir = nodir;
+	vm.disk_bytes = 1LL << 30;
+	assert_int_equal(aq_plugin.disk_create(&vm), -1);
+	snprintf(want, sizeof(want), "cannot create '%s/%s': qemu-img: ",
+		 nodir, AQ_VM_DISK);
+	assert_int_equal(strncmp(t_err, want, strlen(want)), 0);
+	assert_non_null(strstr(t_err, "No such file or directory"));
+	assert_int_equal(t_nerrors, 6);
 	assert_int_equal(t_count_entries(t_dir), before);
 	assert_false(t_exists(t_dir, AQ_VM_DISK));
 	assert_false(t_exists(t_dir, AQ_VM_DISK ".tmp"));
