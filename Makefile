@@ -48,8 +48,10 @@ DL_LIBS = -ldl
 endif
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral \
-	-Wno-format-truncation
+	-Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+# Messages are cut to their buffers on purpose; clang has no such warning.
+WARN += $(shell $(CC) -Werror -Wno-format-truncation -x c -c -o /dev/null \
+	/dev/null 2>/dev/null && echo -Wno-format-truncation)
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -O2 -g \
 	$(SANFLAGS) -Icore/include -Icore
 CFLAGS ?=
@@ -79,6 +81,7 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%, \
 FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%, \
 	$(wildcard tests/fuzz/fuzz_*.c))
 
+.DEFAULT_GOAL := all
 -include $(wildcard plugins/*/plugin.mk tests/unit/*.mk tests/fuzz/*.mk)
 
 .PHONY: all test check unit integration fuzz bench test-mirror install \

@@ -27,6 +27,11 @@ static void spawn_child(const char *const argv[], int outfd, int errfd)
 	dup2(outfd >= 0 ? outfd : null, 1);
 	if (errfd >= 0)
 		dup2(errfd, 2);
+	/* A daemon (qemu -daemonize) must not keep the pipes open. */
+	if (outfd > 2)
+		close(outfd);
+	if (errfd > 2)
+		close(errfd);
 	if (null > 2)
 		close(null);
 	signal(SIGPIPE, SIG_DFL);
