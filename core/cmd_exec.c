@@ -1,7 +1,9 @@
 /*
  * aq exec: run a command, or a local script, in a VM as root.
  *
- *   aq exec NAME [--] CMD [ARG]...   run CMD
+ *   aq exec NAME [--] CMD [ARG]...   run CMD, each word passed as is
+ *   aq exec NAME [--] 'CMD LINE'     one word: a shell command line, as
+ *                                    with ssh (pipes, redirections)
  *   aq exec NAME SCRIPT [ARG]...     SCRIPT is a local file: sent to sh
  *   aq exec NAME < SCRIPT            no command, stdin not a terminal
  *   aq exec NAME                     an interactive shell
@@ -67,6 +69,7 @@ static int script_argv(const char *script, int argc, char **argv,
 int aq_exec_in(const char *name, int argc, char **argv, int tty)
 {
 	static const char *stdin_script[] = { "sh", "-s", NULL };
+	const char *shell_line[] = { "sh", "-c", NULL, NULL };
 	const char **cmd = (const char **)argv;
 	const char **owned = NULL;
 	unsigned int flags = 0;
@@ -85,6 +88,10 @@ int aq_exec_in(const char *name, int argc, char **argv, int tty)
 	} else if (argc == 0 && !isatty(0)) {
 		cmd = stdin_script;
 		argc = 2;
+	} else if (argc == 1 && strpbrk(argv[0], " \t\n;|&<>()$`*?[]~'\"\\")) {
+		shell_line[2] = argv[0];
+		cmd = shell_line;
+		argc = 3;
 	}
 	if (tty > 0 || (tty < 0 && isatty(0) && isatty(1)))
 		flags |= AQ_EXEC_TTY;

@@ -1,8 +1,14 @@
 /*
  * aq monitor: talk to QEMU's human monitor (HMP) on control.sock.
  *
- * Lines typed go to QEMU and its answers come back; end with Ctrl-D.
- * `quit` there stops the VM at once, like pulling the plug.
+ * On a terminal, aq relays to control.sock, where QEMU's own line editor
+ * runs; end with Ctrl-D.  From a pipe or a script, each line is sent as
+ * one command through QMP (human-monitor-command) and only QEMU's answer
+ * is printed, without the editor's echo and escape codes:
+ *
+ *	echo 'info status' | aq monitor web
+ *
+ * `quit` stops the VM at once, like pulling the plug.
  */
 #include <errno.h>
 #include <poll.h>
@@ -13,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "qmp.h"
 #include "error.h"
 #include "util.h"
 #include "banned.h"
@@ -87,6 +94,42 @@ static int relay(int fd)
 	}
 }
 
+#define MONITOR_TIMEOUT_MS 30000
+
+/* One HMP command per line of stdin, through QMP. */
+static int monitor_script(const struct vm *vm)
+{
+	char path[AQ_PATH_MAX], line[4096];
+	struct qmp q = QMP_INIT;
+	int ret = 0;
+
+	if (vm_file(vm, AQ_VM_QMP, path, sizeof(path)) < 0 ||
+	    qmp_open(&q, path, MONITOR_TIMEOUT_MS) < 0)
+		return -1;
+	while (ret == 0 && fgets(line, sizeof(line), stdin)) {
+		json_t *args, *out = NULL;
+
+		aq_rtrim(line);
+		if (!line[0])
+			continue;
+		args = json_pack("{s:s}", "command-line", line);
+		ret = qmp_command(&q, "human-monitor-command", args, &out,
+				  MONITOR_TIMEOUT_MS);
+		json_decref(args);
+		if (ret == 0 && json_is_string(out))
+			fputs(json_string_value(out), stdout);
+		json_decref(out);
+		/* After `quit` QEMU is gone and the closed socket is fine. */
+		if (ret < 0 && !strncmp(line, "quit", 4)) {
+			aq_error_clear();
+			ret = 0;
+			break;
+		}
+	}
+	qmp_close(&q);
+	return ret;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
 	struct vm vm;
@@ -94,15 +137,22 @@ int cmd_monitor(int argc, char **argv)
 
 	if (argc != 2 || argv[1][0] == '-')
 		return cmd_usage("monitor", AQ_EXIT_USAGE);
-	if (cmd_load_vm(argv[1], 1, &vm) < 0 ||
-	    (fd = monitor_connect(&vm)) < 0) {
-		aq_error_wrap("cannot open the monitor of '%s'", argv[1]);
-		return aq_error_report();
+	if (cmd_load_vm(argv[1], 1, &vm) < 0)
+		goto fail;
+	if (!isatty(0)) {
+		if (monitor_script(&vm) < 0)
+			goto fail;
+		return AQ_EXIT_OK;
 	}
-	if (isatty(0))
-		fprintf(stderr, "aq: QEMU monitor of %s; Ctrl-D leaves, "
-			"'quit' kills the VM\n", argv[1]);
+	fd = monitor_connect(&vm);
+	if (fd < 0)
+		goto fail;
+	fprintf(stderr, "aq: QEMU monitor of %s; Ctrl-D leaves, 'quit' kills "
+		"the VM\n", argv[1]);
 	relay(fd);
 	close(fd);
 	return AQ_EXIT_OK;
+fail:
+	aq_error_wrap("cannot open the monitor of '%s'", argv[1]);
+	return aq_error_report();
 }
