@@ -30,6 +30,16 @@
 /* Serialises starting a master among aq processes. */
 #define EXEC_MASTER_LOCK "ssh.lock"
 
+/*
+ * While a guest boots, QEMU accepts the TCP connection at once and ssh
+ * then waits for a banner that cannot come yet, up to ConnectTimeout.
+ * exec_ready is called again and again, so it waits less each time (a
+ * booted guest's banner comes in well under a second even under TCG,
+ * and `aq start` learns sooner that the guest is up); exec_run makes one
+ * attempt and keeps the longer default of exec_args.c.
+ */
+#define EXEC_PROBE_TIMEOUT "ConnectTimeout=2"
+
 static const struct aq_host *exec_host;
 
 /* The files one VM's ssh calls use. */
@@ -203,22 +213,31 @@ static void exec_last_line(const char *path, char *out, size_t len)
 }
 
 static int exec_master_spawn(const struct aq_vm *vm,
-			     const struct exec_paths *p, int *status,
-			     char *why, size_t len)
+			     const struct exec_paths *p, int probe,
+			     int *status, char *why, size_t len)
 {
-	static const char *const mode[] = {
+	static const char *const master[] = {
 		"-f", "-N",
 		"-o", "ControlMaster=yes",
 		"-o", "ControlPersist=" EXEC_PERSIST,
 		"-o", "ServerAliveInterval=15",
 		"-o", "ServerAliveCountMax=4",
-		NULL
 	};
+	const char *mode[sizeof(master) / sizeof(master[0]) + 3];
 	char log[AQ_PATH_MAX];
 	struct exec_cmd *c = NULL;
 	int fds[3] = { -1, -1, -1 };
+	size_t n;
 	int ret = -1;
 
+	for (n = 0; n < sizeof(master) / sizeof(master[0]); n++)
+		mode[n] = master[n];
+	/* ssh takes the first value given: this wins over the shared one. */
+	if (probe) {
+		mode[n++] = "-o";
+		mode[n++] = EXEC_PROBE_TIMEOUT;
+	}
+	mode[n] = NULL;
 	if (exec_vm_file(vm, EXEC_MASTER_LOG, log, sizeof(log)) < 0)
 		return -1;
 	c = exec_cmd_new(vm, p, mode);
@@ -253,7 +272,8 @@ out:
  * A changed host key is a hard error: waiting would never fix it.
  */
 static int exec_master_start(const struct aq_vm *vm,
-			     const struct exec_paths *p, char *why, size_t len)
+			     const struct exec_paths *p, int probe, char *why,
+			     size_t len)
 {
 	struct stat st;
 	int lock = -1;
@@ -272,7 +292,7 @@ static int exec_master_start(const struct aq_vm *vm,
 	/* ssh would not replace a dead master's socket but work without. */
 	if (lstat(p->control, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(p->control);
-	if (exec_master_spawn(vm, p, &status, why, len) < 0)
+	if (exec_master_spawn(vm, p, probe, &status, why, len) < 0)
 		goto out;
 	if (status == 0)
 		ret = 0;
@@ -304,7 +324,7 @@ static int exec_ready(const struct aq_vm *vm)
 	r = exec_master_alive(vm, &p);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	r = exec_master_start(vm, &p, why, sizeof(why));
+	r = exec_master_start(vm, &p, 1, why, sizeof(why));
 	if (r == AQ_ENOTREADY)
 		exec_host->log(AQ_LOG_DEBUG, "ssh to '%s' not ready yet: %s",
 			       vm->name, why[0] ? why : "no reason given");
@@ -320,7 +340,7 @@ static int exec_master_ensure(const struct aq_vm *vm,
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	r = exec_master_start(vm, p, why, sizeof(why));
+	r = exec_master_start(vm, p, 0, why, sizeof(why));
 	if (r == AQ_ENOTREADY)
 		return exec_host->error("cannot connect to '%s' with ssh on "
 					"port %d: %s", vm->name, vm->ssh_port,
