@@ -58,7 +58,7 @@ CFLAGS ?=
 LDFLAGS ?=
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 
-CORE_PKGS = inih jansson
+CORE_PKGS = inih jansson libgit2 libarchive
 CORE_CFLAGS = $(shell $(PKGCONFIG) --cflags $(CORE_PKGS)) \
 	-DAQ_VERSION='"$(VERSION)"' \
 	-DAQ_PLUGIN_SUFFIX='".$(SO)"' \

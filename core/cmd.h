@@ -31,6 +31,7 @@ int cmd_monitor(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
+int cmd_tap(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /* Print "usage: aq NAME USAGE" and the summary for command name. */

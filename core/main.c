@@ -37,6 +37,8 @@ const struct aq_cmd aq_commands[] = {
 	{ "images", cmd_images, "", "list image definitions and cached "
 	  "base images" },
 	{ "pull", cmd_pull, "[IMAGE]", "fetch the latest base image now" },
+	{ "tap", cmd_tap, "[add USER/REPO [URL|PATH] | update [NAME]... | "
+	  "rm NAME...]", "list, add, update or remove image taps" },
 	{ "plugins", cmd_plugins, "", "list the plugin serving each concern" },
 	{ "help", cmd_help, "[COMMAND]", "show help" },
 	{ NULL, NULL, NULL, NULL }
