@@ -200,8 +200,8 @@ static int console_lock(const struct aq_host *host, const struct aq_vm *vm,
 	int fd;
 
 	if (console_path(vm->dir, CONSOLE_LOCK, path, sizeof(path)) < 0)
-		return host->error("cannot attach to '%s': path of '%s' "
-				   "too long", vm->name, CONSOLE_LOCK);
+		return host->error("cannot use '%s/%s': path too long",
+				   vm->dir, CONSOLE_LOCK);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return host->error("cannot open '%s': %s", path,
@@ -214,9 +214,9 @@ static int console_lock(const struct aq_host *host, const struct aq_vm *vm,
 
 		close(fd);
 		if (err == EACCES || err == EAGAIN)
-			return host->error("cannot attach to '%s': its console "
-					   "is busy (another aq console is "
-					   "attached)", vm->name);
+			return host->error("the console of '%s' is busy "
+					   "(another aq console is attached)",
+					   vm->name);
 		return host->error("cannot lock '%s': %s", path,
 				   strerror(err));
 	}
@@ -249,12 +249,10 @@ static int console_connect_error(const struct aq_host *host,
 				 int err)
 {
 	if (err == ENOENT || err == ECONNREFUSED)
-		return host->error("cannot attach to '%s': the VM is not "
-				   "running (no console at '%s')", vm->name,
-				   path);
+		return host->error("'%s' is not running (no console at "
+				   "'%s')", vm->name, path);
 	if (err == EAGAIN)
-		return host->error("cannot attach to '%s': its console is "
-				   "busy", vm->name);
+		return host->error("the console of '%s' is busy", vm->name);
 	return host->error("cannot connect to '%s': %s", path, strerror(err));
 }
 
@@ -268,9 +266,8 @@ static int console_connect(const struct aq_host *host, const struct aq_vm *vm,
 
 	if (console_path(vm->dir, AQ_VM_CONSOLE, path, sizeof(path)) < 0 ||
 	    strlen(path) >= sizeof(sa.sun_path))
-		return host->error("cannot attach to '%s': console socket "
-				   "path in '%s' is too long", vm->name,
-				   vm->dir);
+		return host->error("cannot use '%s' for the console of '%s': "
+				   "socket path too long", vm->dir, vm->name);
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
@@ -366,6 +363,9 @@ static int console_to_vm(struct console_session *s)
 	}
 	s->nkeys = 0;
 	s->sent = 0;
+	/* After stdin ended, the quiet period starts with the last key. */
+	if (!s->stdin_open)
+		clock_gettime(CLOCK_MONOTONIC, &s->heard_at);
 	return 0;
 }
 
@@ -399,8 +399,8 @@ static enum console_end console_from_user(struct console_session *s)
 }
 
 /*
- * Milliseconds poll() may sleep after stdin ended: the quiet period only
- * starts once every key is sent, the overall limit holds regardless.
+ * Milliseconds poll() may sleep after stdin ended: the quiet period
+ * applies once every key is sent, the overall limit regardless.
  */
 static int console_drain_timeout(const struct console_session *s)
 {

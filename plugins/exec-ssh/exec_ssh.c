@@ -33,10 +33,10 @@
 /*
  * While a guest boots, QEMU accepts the TCP connection at once and ssh
  * then waits for a banner that cannot come yet, up to ConnectTimeout.
- * exec_ready is called again and again, so it waits less each time (a
- * booted guest's banner comes in well under a second even under TCG,
- * and `aq start` learns sooner that the guest is up); exec_run makes one
- * attempt and keeps the longer default of exec_args.c.
+ * exec_ready is called again and again, so each of its attempts waits
+ * less (a booted guest's banner comes in well under a second even under
+ * TCG, and `aq start` learns sooner that the guest is up); exec_run
+ * makes one attempt and keeps the longer default of exec_args.c.
  */
 #define EXEC_PROBE_TIMEOUT "ConnectTimeout=2"
 
@@ -366,8 +366,8 @@ static int exec_run(const struct aq_vm *vm, int argc,
 	int ret = -1;
 
 	if (argc < 0)
-		return exec_host->error("cannot run in '%s': bad argument "
-					"count %d", vm->name, argc);
+		return exec_host->error("bad argument count %d for '%s'",
+					argc, vm->name);
 	if (exec_paths_get(vm, &p) < 0 || exec_master_ensure(vm, &p) < 0)
 		return -1;
 	mode[2] = exec_tty_flag(flags);
@@ -376,8 +376,8 @@ static int exec_run(const struct aq_vm *vm, int argc,
 		goto out;
 	line = exec_shell_join(argc, argv);
 	if (!line) {
-		ret = exec_host->error("cannot run in '%s': out of memory",
-				       vm->name);
+		ret = exec_host->error("cannot build the ssh command for "
+				       "'%s': out of memory", vm->name);
 		goto out;
 	}
 	if (argc > 0) {
@@ -385,8 +385,8 @@ static int exec_run(const struct aq_vm *vm, int argc,
 		exec_cmd_add(c, line);
 	}
 	if (exec_cmd_done(c) < 0) {
-		ret = exec_host->error("cannot run in '%s': ssh command line "
-				       "too long", vm->name);
+		ret = exec_host->error("cannot build the ssh command for "
+				       "'%s': too many arguments", vm->name);
 		goto out;
 	}
 	if (flags & AQ_EXEC_NO_STDIN) {
