@@ -28,7 +28,8 @@
 #include "util.h"
 #include "banned.h"
 
-enum { OPT_CPUS = 1000, OPT_MEMORY, OPT_DISK, OPT_MAC, OPT_IMAGE };
+enum { OPT_CPUS = 1000, OPT_MEMORY, OPT_DISK, OPT_MAC, OPT_IMAGE,
+	OPT_PROVISION };
 
 static const struct aq_opt new_opts[] = {
 	{ 'p', 'p', "port", 1 },
@@ -37,6 +38,7 @@ static const struct aq_opt new_opts[] = {
 	{ OPT_DISK, 'd', "disk", 1 },
 	{ OPT_MAC, 0, "mac", 1 },
 	{ OPT_IMAGE, 'i', "image", 1 },
+	{ OPT_PROVISION, 0, "provision", 1 },
 	{ 0, 0, NULL, 0 }
 };
 
@@ -52,6 +54,8 @@ struct new_args {
 	struct vm vm;
 	const char *image;
 	const char *cpus, *memory, *disk, *mac;
+	const char *provision;		/* a one-off first-boot script */
+	struct provision prov;
 };
 
 static int taken_add_port(struct taken *t, const struct aq_forward *f)
@@ -198,13 +202,13 @@ static int choose_mac(const struct taken *t, struct new_args *a)
 	if (a->mac) {
 		if (mac_valid(a->mac) < 0)
 			return -1;
-		if (mac_taken(t, a->mac))
-			return aq_error("MAC address %s is already used by "
-					"another VM", a->mac);
 		snprintf(a->vm.mac, sizeof(a->vm.mac), "%s", a->mac);
 		for (char *p = a->vm.mac; *p; p++)
 			if (*p >= 'A' && *p <= 'F')
 				*p = (char)(*p - 'A' + 'a');
+		if (mac_taken(t, a->vm.mac))
+			return aq_error("MAC address %s is already used by "
+					"another VM", a->vm.mac);
 		return 0;
 	}
 	for (int tries = 0; tries < 100; tries++) {
@@ -272,8 +276,36 @@ static int resources(struct new_args *a, const struct image_def *def)
 	return 0;
 }
 
+/*
+ * The image's forwards come after the user's, except those to a guest
+ * port the user forwards himself.
+ */
+static int image_forwards(struct vm *vm, const struct image_def *def)
+{
+	size_t given = vm->nforwards;
+
+	for (size_t i = 0; i < def->nforwards; i++) {
+		const struct aq_forward *f = &def->forwards[i];
+		size_t j = 0;
+
+		while (j < given &&
+		       (vm->forwards[j].guest_port != f->guest_port ||
+			strcmp(vm->forwards[j].proto, f->proto)))
+			j++;
+		if (j < given)
+			continue;
+		if (vm->nforwards == AQ_MAX_FORWARDS)
+			return aq_error("at most %d forwards with those of "
+					"image '%s'", AQ_MAX_FORWARDS,
+					def->name);
+		vm->forwards[vm->nforwards++] = *f;
+	}
+	return 0;
+}
+
 /* Disk, seed and vm.ini, in the hidden directory tmp. */
-static int assemble(struct vm *vm, const char *tmp, const char *pubkey)
+static int assemble(struct vm *vm, const char *tmp, const char *pubkey,
+		    const struct provision *prov)
 {
 	char seed[AQ_PATH_MAX];
 	struct aq_vm abi;
@@ -284,7 +316,7 @@ static int assemble(struct vm *vm, const char *tmp, const char *pubkey)
 	if (aq_call_disk_create(&abi) < 0)
 		return -1;
 	if (vm_file(vm, AQ_VM_SEED, seed, sizeof(seed)) < 0 ||
-	    provision_seed(vm, pubkey, seed) < 0)
+	    provision_seed_for(vm, pubkey, prov, seed) < 0)
 		return -1;
 	return vm_save(vm);
 }
@@ -326,7 +358,7 @@ static int create(struct new_args *a, const struct image_def *def,
 		aq_error_errno("cannot create '%s'", tmp);
 		goto out;
 	}
-	if (assemble(vm, tmp, pubkey) < 0)
+	if (assemble(vm, tmp, pubkey, &a->prov) < 0)
 		goto cleanup;
 	if (rename(tmp, final) < 0) {
 		aq_error_errno("cannot rename '%s' to '%s'", tmp, final);
@@ -375,6 +407,7 @@ static int parse_args(int argc, char **argv, struct new_args *a)
 		case OPT_DISK: a->disk = o.arg; break;
 		case OPT_MAC: a->mac = o.arg; break;
 		case OPT_IMAGE: a->image = o.arg; break;
+		case OPT_PROVISION: a->provision = o.arg; break;
 		}
 	}
 	if (id < 0) {
@@ -410,13 +443,16 @@ int cmd_new(int argc, char **argv)
 	if (!a)
 		return aq_error("out of memory"), aq_error_report();
 	a->image = "alpine";
+	a->prov = (struct provision)PROVISION_INIT;
 	ret = parse_args(argc, argv, a);
 	if (ret)
 		goto out;
 	snprintf(a->vm.arch, sizeof(a->vm.arch), "%s", platform_host_arch());
 	ret = AQ_EXIT_FAIL;
-	if (image_def_load(a->image, a->vm.arch, &def) < 0 ||
-	    resources(a, &def) < 0 ||
+	if (aq_plugins_load_all() < 0 ||
+	    image_def_load(a->image, a->vm.arch, &def) < 0 ||
+	    resources(a, &def) < 0 || image_forwards(&a->vm, &def) < 0 ||
+	    provision_prepare(&def, a->provision, &a->prov) < 0 ||
 	    image_fetch(&def, a->vm.arch, 0, &img) < 0 ||
 	    aq_call_exec_key(pubkey, sizeof(pubkey)) < 0 ||
 	    create(a, &def, &img, pubkey) < 0) {
@@ -430,6 +466,7 @@ int cmd_new(int argc, char **argv)
 	printf("Created %s\n", a->vm.name);
 	ret = AQ_EXIT_OK;
 out:
+	provision_release(&a->prov);
 	free(a);
 	return ret;
 }

@@ -18,6 +18,7 @@
 #include "lock.h"
 #include "opts.h"
 #include "platform.h"
+#include "provision.h"
 #include "qemu.h"
 #include "util.h"
 #include "banned.h"
@@ -135,7 +136,7 @@ static int start(const char *name, long timeout)
 	int lock = -1, ret = -1;
 	struct vm vm;
 
-	if (vm_load(name, &vm) < 0)
+	if (vm_load(name, &vm) < 0 || aq_plugins_load_all() < 0)
 		return -1;
 	if (vm_file(&vm, "lock", lockfile, sizeof(lockfile)) < 0)
 		return -1;
@@ -159,6 +160,9 @@ static int start(const char *name, long timeout)
 		goto out;
 	aq_log(AQ_LOG_DEBUG, "starting %s with %s", name, vm.accel);
 	if (qemu_launch(&vm) < 0 || wait_ready(&vm, timeout) < 0)
+		goto out;
+	ret = provision_wait(&vm, timeout);
+	if (ret < 0)
 		goto out;
 	aq_log(AQ_LOG_INFO, "%s is ready: aq exec %s -- CMD, aq ssh %s",
 	       name, name, name);
@@ -187,9 +191,11 @@ int cmd_start(int argc, char **argv)
 	}
 	ret = AQ_EXIT_FAIL;
 	if (start_timeout(timeout_flag, &timeout) < 0 ||
-	    start(o.operands[0], timeout) < 0) {
-		aq_error_wrap("cannot start '%s'", o.operands[0]);
-		aq_error_report();
+	    (ret = start(o.operands[0], timeout)) < 0) {
+		/* A VM whose provisioning failed did start. */
+		if (ret != PROVISION_FAILED)
+			aq_error_wrap("cannot start '%s'", o.operands[0]);
+		ret = aq_error_report();
 		goto out;
 	}
 	ret = AQ_EXIT_OK;

@@ -266,6 +266,14 @@ const struct aq_plugin *aq_plugin_get(enum aq_concern c)
 	return loaded[c].plugin;
 }
 
+int aq_plugins_load_all(void)
+{
+	for (int c = 0; c < AQ_CONCERN_COUNT; c++)
+		if (!aq_plugin_get(c))
+			return -1;
+	return 0;
+}
+
 const char *aq_plugin_file(enum aq_concern c)
 {
 	return c < AQ_CONCERN_COUNT ? loaded[c].file : "";

@@ -46,6 +46,12 @@ const char *aq_concern_name(enum aq_concern c);
 /* The plugin for c, loaded on first use; NULL with an error recorded. */
 const struct aq_plugin *aq_plugin_get(enum aq_concern c);
 
+/*
+ * Load every concern's plugin now, so that a broken or mismatched plugin
+ * stops a command before it has done any work.
+ */
+int aq_plugins_load_all(void);
+
 /* The file the plugin for c was loaded from (after aq_plugin_get). */
 const char *aq_plugin_file(enum aq_concern c);
 

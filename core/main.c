@@ -16,7 +16,8 @@
 
 const struct aq_cmd aq_commands[] = {
 	{ "new", cmd_new, "[-p [ADDR:]HOST:GUEST[/udp]]... [--cpus N] "
-	  "[--memory SIZE] [--disk SIZE] [--mac MAC] [NAME]",
+	  "[--memory SIZE] [--disk SIZE] [--mac MAC] [--image IMAGE] "
+	  "[--provision SCRIPT] [NAME]",
 	  "create a VM (does not boot it)" },
 	{ "start", cmd_start, "[--timeout SECONDS] NAME",
 	  "boot a VM and wait until it answers SSH" },
@@ -59,7 +60,9 @@ int cmd_usage(const char *name, int status)
 
 	if (!c)
 		return cmd_help(1, NULL);
-	fprintf(f, "usage: aq %s %s\n\n%s\n", c->name, c->usage, c->summary);
+	fprintf(f, "usage: aq %s %s\n", c->name, c->usage);
+	if (status == 0)
+		fprintf(f, "\n%s\n", c->summary);
 	return status;
 }
 

@@ -56,7 +56,9 @@ expect_fail() {
 		cat "$TEST_TMP/stderr" >&2
 		return 1
 	fi
-	lines=$(grep -c . "$TEST_TMP/stderr")
+	# Progress chatter is not part of the error.
+	lines=$(grep -Evc "^aq: (downloading|verified|waiting) |^$" \
+		"$TEST_TMP/stderr")
 	if [ "$lines" -ne 1 ]; then
 		say "expected one line on stderr from '$*', got $lines:"
 		cat "$TEST_TMP/stderr" >&2
@@ -88,4 +90,33 @@ kill_vms() {
 		[ -S "$sock" ] || continue
 		ssh -o ControlPath="$sock" -O exit x 2>/dev/null || true
 	done
+}
+
+# Serve DIR over loopback HTTP like the test mirror; prints the base URL.
+# The server's log is $TEST_TMP/mirror-NAME.log; it ends with the file.
+start_mirror() {
+	dir=$1 name=$2
+	rm -f "$TEST_TMP/port-$name"
+	python3 "$TOP/tests/mirror-server.py" "$dir" "$TEST_TMP/port-$name" >/dev/null \
+		2>"$TEST_TMP/mirror-$name.log" &
+	echo $! >>"$TEST_TMP/servers"
+	for _ in $(seq 50); do
+		[ -s "$TEST_TMP/port-$name" ] && break
+		sleep 0.1
+	done
+	echo "http://127.0.0.1:$(cat "$TEST_TMP/port-$name")"
+}
+
+# A copy of the test mirror that can be changed (big files are linked).
+copy_mirror() {
+	rm -rf "$1"
+	cp -rL "$MIRROR_DIR" "$1"
+}
+
+stop_servers() {
+	[ -f "$TEST_TMP/servers" ] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null || true
+	done <"$TEST_TMP/servers"
+	rm -f "$TEST_TMP/servers"
 }

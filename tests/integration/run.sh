@@ -64,6 +64,7 @@ for t in "$@"; do
 		. "$here/lib.sh"
 		. "$t"
 		kill_vms
+		stop_servers
 		echo "$passed $failed" >"$result"
 	)
 	if [ -s "$result" ]; then
