@@ -11,6 +11,7 @@
 #include "loader.h"
 #include "lock.h"
 #include "opts.h"
+#include "platform.h"
 #include "util.h"
 #include "banned.h"
 
@@ -27,9 +28,9 @@ static int kill_vm(const struct vm *vm, pid_t pid)
 	aq_call_exec_disconnect(&abi);
 	aq_error_clear();
 	kill(pid, SIGKILL);
-	for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+	for (int i = 0; i < 100 && platform_process_alive(pid); i++)
 		aq_sleep_ms(50);
-	if (kill(pid, 0) == 0)
+	if (platform_process_alive(pid))
 		return aq_error("QEMU (pid %ld) does not die", (long)pid);
 	return 0;
 }

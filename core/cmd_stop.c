@@ -19,6 +19,7 @@
 #include "loader.h"
 #include "lock.h"
 #include "opts.h"
+#include "platform.h"
 #include "qmp.h"
 #include "util.h"
 #include "banned.h"
@@ -35,7 +36,7 @@ static const struct aq_opt stop_opts[] = {
 /* Wait until pid is gone; 1 when it went, 0 on timeout. */
 static int wait_gone(pid_t pid, long long deadline)
 {
-	while (kill(pid, 0) == 0) {
+	while (platform_process_alive(pid)) {
 		if (aq_now_ms() >= deadline)
 			return 0;
 		aq_sleep_ms(100);

@@ -9,6 +9,8 @@
 #ifndef AQ_PLATFORM_H
 #define AQ_PLATFORM_H
 
+#include <sys/types.h>
+
 /* The host CPU as Alpine names it: "x86_64" or "aarch64". */
 const char *platform_host_arch(void);
 
@@ -18,6 +20,13 @@ const char *platform_host_arch(void);
  * "tcg".  A guest of another arch always gets "tcg".
  */
 const char *platform_accel_detect(const char *arch);
+
+/*
+ * Whether process pid exists and has not exited.  QEMU daemonizes, so
+ * its parent is init; where init does not reap (containers), a dead QEMU
+ * stays a zombie that kill(pid, 0) still finds.
+ */
+int platform_process_alive(pid_t pid);
 
 /* Why a VM might hang at boot with this accelerator, for the hint. */
 const char *platform_accel_hint(const char *accel);

@@ -5,6 +5,8 @@
  */
 #define _DARWIN_C_SOURCE 1
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/sysctl.h>
 #include <sys/types.h>
@@ -28,6 +30,12 @@ const char *platform_accel_detect(const char *arch)
 	if (sysctlbyname("kern.hv_support", &supported, &len, NULL, 0) < 0)
 		return "tcg";
 	return supported ? "hvf" : "tcg";
+}
+
+/* launchd reaps orphans, so a signal 0 is enough here. */
+int platform_process_alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
 const char *platform_accel_hint(const char *accel)

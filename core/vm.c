@@ -13,6 +13,7 @@
 #include "config.h"
 #include "error.h"
 #include "inifile.h"
+#include "platform.h"
 #include "portspec.h"
 #include "util.h"
 #include "vm.h"
@@ -233,7 +234,7 @@ pid_t vm_pid(const struct vm *vm)
 	}
 	aq_buf_release(&b);
 	aq_error_clear();
-	if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno != EPERM)
+	if (pid > 0 && !platform_process_alive((pid_t)pid))
 		pid = 0;
 	return (pid_t)pid;
 }

@@ -25,7 +25,7 @@ test_expect_success() {
 	body=$2
 	out=$TEST_TMP/out.$((passed + failed))
 	# Not in a condition: there, set -e would be ignored in the subshell.
-	(set -e; eval "$body") >"$out" 2>&1
+	(set -ex; eval "$body") >"$out" 2>&1
 	if [ $? -eq 0 ]; then
 		passed=$((passed + 1))
 		say "ok   - $TEST_FILE: $title"
