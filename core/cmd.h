@@ -32,7 +32,16 @@ int cmd_images(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_tap(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+
+/*
+ * Create count VMs PREFIX-1 ... PREFIX-count from snapshot tag (as
+ * `aq new --from TAG --count N PREFIX`), all or none; their names go to
+ * names.  Errors are recorded, not printed.
+ */
+int aq_new_clones(const char *tag, const char *prefix, long count,
+		  char (*names)[AQ_NAME_MAX + 1]);
 
 /* Print "usage: aq NAME USAGE" and the summary for command name. */
 int cmd_usage(const char *name, int status);

@@ -25,11 +25,12 @@
 #include "platform.h"
 #include "portspec.h"
 #include "provision.h"
+#include "snapshot.h"
 #include "util.h"
 #include "banned.h"
 
 enum { OPT_CPUS = 1000, OPT_MEMORY, OPT_DISK, OPT_MAC, OPT_IMAGE,
-	OPT_PROVISION };
+	OPT_PROVISION, OPT_FROM, OPT_COUNT };
 
 static const struct aq_opt new_opts[] = {
 	{ 'p', 'p', "port", 1 },
@@ -39,6 +40,8 @@ static const struct aq_opt new_opts[] = {
 	{ OPT_MAC, 0, "mac", 1 },
 	{ OPT_IMAGE, 'i', "image", 1 },
 	{ OPT_PROVISION, 0, "provision", 1 },
+	{ OPT_FROM, 0, "from", 1 },
+	{ OPT_COUNT, 'n', "count", 1 },
 	{ 0, 0, NULL, 0 }
 };
 
@@ -56,6 +59,9 @@ struct new_args {
 	const char *cpus, *memory, *disk, *mac;
 	const char *provision;		/* a one-off first-boot script */
 	struct provision prov;
+	const char *from;		/* a snapshot tag */
+	struct snapshot snap;
+	long count;			/* 0: one VM named NAME */
 };
 
 static int taken_add_port(struct taken *t, const struct aq_forward *f)
@@ -240,11 +246,12 @@ static int pick_name(struct vm *vm)
 /* Flags win over [defaults] in the config, which win over the image. */
 static int resources(struct new_args *a, const struct image_def *def)
 {
-	const char *cpus = a->cpus ? a->cpus :
+	/* A clone has its snapshot's resources unless told otherwise. */
+	const char *cpus = a->cpus || a->from ? a->cpus :
 			   aq_config_get("defaults", "cpus");
-	const char *mem = a->memory ? a->memory :
+	const char *mem = a->memory || a->from ? a->memory :
 			  aq_config_get("defaults", "memory");
-	const char *disk = a->disk ? a->disk :
+	const char *disk = a->disk || a->from ? a->disk :
 			   aq_config_get("defaults", "disk");
 	long long bytes;
 	long n;
@@ -358,7 +365,8 @@ static int create(struct new_args *a, const struct image_def *def,
 		aq_error_errno("cannot create '%s'", tmp);
 		goto out;
 	}
-	if (assemble(vm, tmp, pubkey, &a->prov) < 0)
+	if (assemble(vm, tmp, pubkey, &a->prov) < 0 ||
+	    (a->from && snapshot_clone_mark(vm, &a->snap) < 0))
 		goto cleanup;
 	if (rename(tmp, final) < 0) {
 		aq_error_errno("cannot rename '%s' to '%s'", tmp, final);
@@ -408,6 +416,14 @@ static int parse_args(int argc, char **argv, struct new_args *a)
 		case OPT_MAC: a->mac = o.arg; break;
 		case OPT_IMAGE: a->image = o.arg; break;
 		case OPT_PROVISION: a->provision = o.arg; break;
+		case OPT_FROM: a->from = o.arg; break;
+		case OPT_COUNT:
+			if (aq_parse_long(o.arg, 1, 1000, &a->count) < 0) {
+				aq_usage_error("new: invalid count '%s': use 1 "
+					       "to 1000", o.arg);
+				goto out;
+			}
+			break;
 		}
 	}
 	if (id < 0) {
@@ -416,6 +432,10 @@ static int parse_args(int argc, char **argv, struct new_args *a)
 	}
 	if (o.noperands > 1) {
 		ret = cmd_usage("new", AQ_EXIT_USAGE);
+		goto out;
+	}
+	if (a->count && a->mac) {
+		aq_usage_error("new: --mac and --count cannot go together");
 		goto out;
 	}
 	if (o.noperands == 1) {
@@ -432,12 +452,156 @@ out:
 	return ret;
 }
 
-int cmd_new(int argc, char **argv)
+/* What a clone starts from: its snapshot in place of an image. */
+static int from_snapshot(struct new_args *a, struct image_def *def,
+			 struct aq_image *img)
 {
-	struct new_args *a = calloc(1, sizeof(*a));
+	memset(def, 0, sizeof(*def));
+	memset(img, 0, sizeof(*img));
+	if (snapshot_clone_init(a->from, &a->vm, &a->snap) < 0)
+		return -1;
+	snprintf(def->name, sizeof(def->name), "%s", a->vm.definition);
+	def->cpus = a->vm.cpus;
+	def->memory_mib = a->vm.memory_mib;
+	def->disk_bytes = a->vm.disk_bytes;
+	snprintf(img->path, sizeof(img->path), "%s", a->vm.image);
+	snprintf(img->version, sizeof(img->version), "%s",
+		 a->vm.image_version);
+	return 0;
+}
+
+static int prepare(struct new_args *a, struct image_def *def,
+		   struct aq_image *img)
+{
+	if (aq_plugins_load_all() < 0)
+		return -1;
+	if (a->from)
+		return from_snapshot(a, def, img) < 0 ||
+		       resources(a, def) < 0 ||
+		       snapshot_clone_check(&a->snap, &a->vm) < 0 ? -1 : 0;
+	return image_def_load(a->image, a->vm.arch, def) < 0 ||
+	       resources(a, def) < 0 || image_forwards(&a->vm, def) < 0 ||
+	       provision_prepare(def, a->provision, &a->prov) < 0 ||
+	       image_fetch(def, a->vm.arch, 0, img) < 0 ? -1 : 0;
+}
+
+/* The name of VM i (from 1) of --count; "" asks for a random one. */
+static int count_name(const char *prefix, long i, char *out, size_t len)
+{
+	char name[128];
+
+	if (!prefix[0]) {
+		out[0] = '\0';
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%s-%ld", prefix, i);
+	if (vm_name_valid(name) < 0)
+		return -1;
+	snprintf(out, len, "%s", name);
+	return 0;
+}
+
+/* Remove VMs this command made before one of them failed. */
+static void undo_created(char (*names)[AQ_NAME_MAX + 1], long n)
+{
+	char root[AQ_PATH_MAX], dir[AQ_PATH_MAX], saved[2048];
+
+	snprintf(saved, sizeof(saved), "%s", aq_error_last());
+	for (long i = 0; i < n; i++)
+		if (vm_root(root, sizeof(root)) == 0 &&
+		    aq_path(dir, sizeof(dir), "%s/%s", root, names[i]) == 0)
+			aq_rm_rf(dir);
+	aq_error("%s", saved);
+}
+
+/* Make a->count VMs (or one), all of them or none. */
+static int create_all(struct new_args *a, const struct image_def *def,
+		      const struct aq_image *img, const char *pubkey,
+		      char (*names)[AQ_NAME_MAX + 1], long *made)
+{
+	struct vm *tmpl = malloc(sizeof(*tmpl));
+	char prefix[AQ_NAME_MAX + 1];
+	long n = a->count ? a->count : 1;
+	int ret = 0;
+
+	if (!tmpl)
+		return aq_error("out of memory");
+	*tmpl = a->vm;
+	snprintf(prefix, sizeof(prefix), "%s", a->vm.name[0] ? a->vm.name :
+		 a->from ? a->from : "");
+	*made = 0;
+	for (long i = 1; i <= n && ret == 0; i++) {
+		a->vm = *tmpl;
+		if (a->count && count_name(prefix, i, a->vm.name,
+					   sizeof(a->vm.name)) < 0)
+			ret = -1;
+		else if (create(a, def, img, pubkey) < 0)
+			ret = -1;
+		else
+			snprintf(names[(*made)++], AQ_NAME_MAX + 1, "%s",
+				 a->vm.name);
+	}
+	if (ret < 0 && a->count)
+		aq_error_wrap("cannot create '%s'", a->vm.name[0] ?
+			      a->vm.name : "a VM");
+	if (ret < 0 && *made) {
+		undo_created(names, *made);
+		*made = 0;
+	}
+	free(tmpl);
+	return ret;
+}
+
+static int new_run(struct new_args *a, char (*names)[AQ_NAME_MAX + 1],
+		   long *made)
+{
 	struct image_def def;
 	struct aq_image img;
 	char pubkey[1024];
+
+	snprintf(a->vm.arch, sizeof(a->vm.arch), "%s", platform_host_arch());
+	if (prepare(a, &def, &img) < 0 ||
+	    aq_call_exec_key(pubkey, sizeof(pubkey)) < 0)
+		goto fail;
+	if (create_all(a, &def, &img, pubkey, names, made) == 0)
+		return 0;
+	if (a->count)
+		return -1;
+fail:
+	if (a->count)
+		aq_error_wrap("cannot create %ld VMs", a->count);
+	else if (a->vm.name[0])
+		aq_error_wrap("cannot create '%s'", a->vm.name);
+	else
+		aq_error_wrap("cannot create a VM");
+	return -1;
+}
+
+int aq_new_clones(const char *tag, const char *prefix, long count,
+		  char (*names)[AQ_NAME_MAX + 1])
+{
+	struct new_args *a = calloc(1, sizeof(*a));
+	long made = 0;
+	int ret;
+
+	if (!a)
+		return aq_error("out of memory");
+	a->image = "alpine";
+	a->prov = (struct provision)PROVISION_INIT;
+	a->from = tag;
+	a->count = count;
+	snprintf(a->vm.name, sizeof(a->vm.name), "%s", prefix);
+	ret = new_run(a, names, &made);
+	provision_release(&a->prov);
+	free(a);
+	return ret;
+}
+
+int cmd_new(int argc, char **argv)
+{
+	struct new_args *a = calloc(1, sizeof(*a));
+	char (*names)[AQ_NAME_MAX + 1] = NULL;
+	long made = 0;
 	int ret;
 
 	if (!a)
@@ -447,26 +611,23 @@ int cmd_new(int argc, char **argv)
 	ret = parse_args(argc, argv, a);
 	if (ret)
 		goto out;
-	snprintf(a->vm.arch, sizeof(a->vm.arch), "%s", platform_host_arch());
 	ret = AQ_EXIT_FAIL;
-	if (aq_plugins_load_all() < 0 ||
-	    image_def_load(a->image, a->vm.arch, &def) < 0 ||
-	    resources(a, &def) < 0 || image_forwards(&a->vm, &def) < 0 ||
-	    provision_prepare(&def, a->provision, &a->prov) < 0 ||
-	    image_fetch(&def, a->vm.arch, 0, &img) < 0 ||
-	    aq_call_exec_key(pubkey, sizeof(pubkey)) < 0 ||
-	    create(a, &def, &img, pubkey) < 0) {
-		if (a->vm.name[0])
-			aq_error_wrap("cannot create '%s'", a->vm.name);
-		else
-			aq_error_wrap("cannot create a VM");
+	names = calloc(a->count ? (size_t)a->count : 1, sizeof(*names));
+	if (!names) {
+		aq_error("out of memory");
 		aq_error_report();
 		goto out;
 	}
-	printf("Created %s\n", a->vm.name);
+	if (new_run(a, names, &made) < 0) {
+		aq_error_report();
+		goto out;
+	}
+	for (long i = 0; i < made; i++)
+		printf("Created %s\n", names[i]);
 	ret = AQ_EXIT_OK;
 out:
 	provision_release(&a->prov);
+	free(names);
 	free(a);
 	return ret;
 }

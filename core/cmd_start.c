@@ -20,6 +20,7 @@
 #include "platform.h"
 #include "provision.h"
 #include "qemu.h"
+#include "snapshot.h"
 #include "util.h"
 #include "banned.h"
 
@@ -146,6 +147,8 @@ static int start(const char *name, long timeout)
 				"or stopping it", name);
 	if (lock < 0)
 		return -1;
+	if (snapshot_recover(&vm) < 0)
+		goto out;
 	if (vm_pid(&vm)) {
 		aq_error("'%s' is already running", name);
 		goto out;
@@ -159,7 +162,8 @@ static int start(const char *name, long timeout)
 	if (qemu_choose_accel(&vm) < 0 || check_ports(&vm) < 0)
 		goto out;
 	aq_log(AQ_LOG_DEBUG, "starting %s with %s", name, vm.accel);
-	if (qemu_launch(&vm) < 0 || wait_ready(&vm, timeout) < 0)
+	if (snapshot_launch(&vm) < 0 || wait_ready(&vm, timeout) < 0 ||
+	    snapshot_adopt(&vm) < 0)
 		goto out;
 	ret = provision_wait(&vm, timeout);
 	if (ret < 0)

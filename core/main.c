@@ -17,7 +17,7 @@
 const struct aq_cmd aq_commands[] = {
 	{ "new", cmd_new, "[-p [ADDR:]HOST:GUEST[/udp]]... [--cpus N] "
 	  "[--memory SIZE] [--disk SIZE] [--mac MAC] [--image IMAGE] "
-	  "[--provision SCRIPT] [NAME]",
+	  "[--provision SCRIPT] [--from TAG] [--count N] [NAME]",
 	  "create a VM (does not boot it)" },
 	{ "start", cmd_start, "[--timeout SECONDS] NAME",
 	  "boot a VM and wait until it answers SSH" },
@@ -40,6 +40,8 @@ const struct aq_cmd aq_commands[] = {
 	{ "pull", cmd_pull, "[IMAGE]", "fetch the latest base image now" },
 	{ "tap", cmd_tap, "[add USER/REPO [URL|PATH] | update [NAME]... | "
 	  "rm NAME...]", "list, add, update or remove image taps" },
+	{ "snapshot", cmd_snapshot, "create NAME TAG | ls [--json] | tree | "
+	  "rm TAG...", "take, list and remove snapshots of VMs" },
 	{ "plugins", cmd_plugins, "", "list the plugin serving each concern" },
 	{ "help", cmd_help, "[COMMAND]", "show help" },
 	{ NULL, NULL, NULL, NULL }

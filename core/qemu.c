@@ -156,6 +156,11 @@ int qemu_argv(const struct vm *vm, struct aq_argv *a)
 
 int qemu_launch(const struct vm *vm)
 {
+	return qemu_launch_extra(vm, NULL);
+}
+
+int qemu_launch_extra(const struct vm *vm, const char *const extra[])
+{
 	struct aq_argv argv = AQ_ARGV_INIT;
 	struct aq_buf err = AQ_BUF_INIT;
 	char logfile[AQ_PATH_MAX];
@@ -163,6 +168,9 @@ int qemu_launch(const struct vm *vm)
 
 	if (qemu_argv(vm, &argv) < 0)
 		goto out;
+	for (size_t i = 0; extra && extra[i]; i++)
+		if (aq_argv_add(&argv, extra[i]) < 0)
+			goto out;
 	if (aq_verbosity <= AQ_LOG_DEBUG) {
 		fputs("aq: running", stderr);
 		for (size_t i = 0; i < argv.n; i++)

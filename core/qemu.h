@@ -26,6 +26,9 @@ int qemu_argv(const struct vm *vm, struct aq_argv *argv);
  */
 int qemu_launch(const struct vm *vm);
 
+/* The same with more arguments at the end (NULL-terminated). */
+int qemu_launch_extra(const struct vm *vm, const char *const extra[]);
+
 /* Escape a value for a QEMU option list (',' becomes ',,'). */
 int qemu_escape(const char *in, char *out, size_t len);
 
