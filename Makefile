@@ -84,7 +84,8 @@ FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%, \
 .DEFAULT_GOAL := all
 -include $(wildcard plugins/*/plugin.mk tests/unit/*.mk tests/fuzz/*.mk)
 
-.PHONY: all test check unit integration fuzz bench test-mirror install \
+.PHONY: all test check unit integration fuzz fuzz-smoke bench test-mirror \
+	install \
 	clean lint
 all: $(BUILD)/aq $(PLUGINS)
 
@@ -137,7 +138,13 @@ test: all unit integration
 
 check:
 	$(MAKE) test
+	$(MAKE) fuzz-smoke
 	$(MAKE) test SANITIZE=1
+
+# Build every fuzz target and run each briefly on its own corpus-less input.
+fuzz-smoke: fuzz
+	@set -e; for f in $(FUZZ_TARGETS); do \
+		echo "== $$f"; $$f -max_total_time=5 2>&1 | tail -n 1; done
 
 bench: all test-mirror
 	AQ_BUILD=$(abspath $(BUILD)) tests/bench/run.sh
