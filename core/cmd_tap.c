@@ -2,7 +2,7 @@
  * aq tap: add, list, update and remove image taps.
  *
  *   aq tap                       list taps: name, URL, commit, images
- *   aq tap add USER/REPO [URL]   clone (default https://github.com/USER/aq-REPO)
+ *   aq tap add USER/REPO [URL]   clone (default github.com/USER/aq-REPO)
  *   aq tap update [NAME]...      fetch and fast-forward (all without NAME)
  *   aq tap rm NAME...            remove
  */

@@ -24,7 +24,51 @@ struct ini_ctx {
 	const struct aq_ini_key *schema;
 	struct aq_ini *ini;
 	char why[256];
+	int line;		/* of the text inih handles now */
+	int next_line;
+	FILE *file;		/* the source: a file or a string */
+	const char *text;
 };
+
+/*
+ * inih reads through these so that each entry knows its line: a chunk
+ * ending in a newline ends a line.
+ */
+static char *ini_count(struct ini_ctx *ctx, char *str)
+{
+	size_t len = strlen(str);
+
+	ctx->line = ctx->next_line;
+	if (len && str[len - 1] == '\n')
+		ctx->next_line++;
+	return str;
+}
+
+static char *ini_read_file(char *str, int num, void *stream)
+{
+	struct ini_ctx *ctx = stream;
+
+	if (!fgets(str, num, ctx->file))
+		return NULL;
+	return ini_count(ctx, str);
+}
+
+static char *ini_read_text(char *str, int num, void *stream)
+{
+	struct ini_ctx *ctx = stream;
+	size_t n = 0;
+
+	if (!*ctx->text || num < 2)
+		return NULL;
+	while (n + 1 < (size_t)num && ctx->text[n]) {
+		str[n] = ctx->text[n];
+		if (ctx->text[n++] == '\n')
+			break;
+	}
+	str[n] = '\0';
+	ctx->text += n;
+	return ini_count(ctx, str);
+}
 
 static const struct aq_ini_key *ini_lookup(const struct aq_ini_key *schema,
 					   const char *section,
@@ -42,7 +86,7 @@ static const struct aq_ini_key *ini_lookup(const struct aq_ini_key *schema,
 }
 
 static int ini_add(struct aq_ini *ini, const char *section, const char *key,
-		   const char *value)
+		   const char *value, int line)
 {
 	struct aq_ini_entry *e;
 
@@ -54,6 +98,7 @@ static int ini_add(struct aq_ini *ini, const char *section, const char *key,
 	e->section = strdup(section);
 	e->key = strdup(key);
 	e->value = strdup(value);
+	e->line = line;
 	if (!e->section || !e->key || !e->value) {
 		free(e->section);
 		free(e->key);
@@ -91,7 +136,7 @@ static int ini_on_key(void *user, const char *section, const char *key,
 			 "key '%s' in section [%s] is set twice", key, section);
 		return 0;
 	}
-	if (ini_add(ctx->ini, section, key, value) < 0) {
+	if (ini_add(ctx->ini, section, key, value, ctx->line) < 0) {
 		snprintf(ctx->why, sizeof(ctx->why), "out of memory");
 		return 0;
 	}
@@ -112,14 +157,14 @@ static int ini_result(int rc, const char *name, struct ini_ctx *ctx)
 int aq_ini_load(const char *path, const struct aq_ini_key *schema,
 		struct aq_ini *out)
 {
-	struct ini_ctx ctx = { schema, out, "" };
-	FILE *f = fopen(path, "r");
+	struct ini_ctx ctx = { schema, out, "", 0, 1, NULL, NULL };
 	int rc;
 
-	if (!f)
+	ctx.file = fopen(path, "r");
+	if (!ctx.file)
 		return aq_error_errno("cannot read '%s'", path);
-	rc = ini_parse_file(f, ini_on_key, &ctx);
-	fclose(f);
+	rc = ini_parse_stream(ini_read_file, &ctx, ini_on_key, &ctx);
+	fclose(ctx.file);
 	if (rc < 0)
 		errno = EIO;
 	return ini_result(rc, path, &ctx);
@@ -128,24 +173,32 @@ int aq_ini_load(const char *path, const struct aq_ini_key *schema,
 int aq_ini_parse(const char *text, const char *name,
 		 const struct aq_ini_key *schema, struct aq_ini *out)
 {
-	struct ini_ctx ctx = { schema, out, "" };
-	int rc = ini_parse_string(text, ini_on_key, &ctx);
+	struct ini_ctx ctx = { schema, out, "", 0, 1, NULL, text };
+	int rc = ini_parse_stream(ini_read_text, &ctx, ini_on_key, &ctx);
 
 	if (rc < 0)
 		errno = ENOMEM;
 	return ini_result(rc, name, &ctx);
 }
 
-const char *aq_ini_get(const struct aq_ini *ini, const char *section,
-		       const char *key)
+const struct aq_ini_entry *aq_ini_entry(const struct aq_ini *ini,
+					const char *section, const char *key)
 {
-	const char *found = NULL;
+	const struct aq_ini_entry *found = NULL;
 
 	for (size_t i = 0; i < ini->n; i++)
 		if (!strcmp(ini->entries[i].section, section) &&
 		    !strcmp(ini->entries[i].key, key))
-			found = ini->entries[i].value;
+			found = &ini->entries[i];
 	return found;
+}
+
+const char *aq_ini_get(const struct aq_ini *ini, const char *section,
+		       const char *key)
+{
+	const struct aq_ini_entry *e = aq_ini_entry(ini, section, key);
+
+	return e ? e->value : NULL;
 }
 
 void aq_ini_release(struct aq_ini *ini)

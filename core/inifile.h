@@ -24,6 +24,7 @@ struct aq_ini_entry {
 	char *section;
 	char *key;
 	char *value;
+	int line;		/* where it was set, for messages */
 };
 
 struct aq_ini {
@@ -48,6 +49,10 @@ int aq_ini_parse(const char *text, const char *name,
 /* The last value of section.key, or NULL.  Borrowed from ini. */
 const char *aq_ini_get(const struct aq_ini *ini, const char *section,
 		       const char *key);
+
+/* The entry behind aq_ini_get(), for its line; NULL when unset. */
+const struct aq_ini_entry *aq_ini_entry(const struct aq_ini *ini,
+					const char *section, const char *key);
 
 void aq_ini_release(struct aq_ini *ini);
 

@@ -27,7 +27,7 @@ struct vm {
 	size_t nforwards;
 	char image[AQ_PATH_MAX];	/* the base image (backing file) */
 	char image_version[32];
-	char definition[64];		/* the image definition's name */
+	char definition[168];		/* the image definition's name */
 	char created[32];
 	char accel[8];			/* chosen at start, not stored */
 };
