@@ -124,7 +124,9 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) \
 		$(filter %.c,$^) $(FUZZ_LIBS_$*) $(CORE_LIBS)
 
 unit: $(UNIT_TESTS)
-	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; $$t; done
+	@p=0; f=0; for t in $(UNIT_TESTS); do echo "== $$t"; \
+		if $$t; then p=$$((p + 1)); else f=$$((f + 1)); fi; done; \
+	echo "unit: $$p passed, $$f failed"; test $$f -eq 0
 
 fuzz: $(FUZZ_TARGETS)
 
