@@ -197,3 +197,29 @@ test_expect_success 'two aq new racing on an empty cache download once' '
 		"$TEST_TMP/mirror-race.log")" -eq 1 &&
 	test "$(ls "$AQ_HOME"/images/*.qcow2 | wc -l)" -eq 1
 '
+
+test_expect_success 'QEMU failing to start shows its own message' '
+	export AQ_HOME=$TEST_TMP/home-race &&
+	cp "$AQ_HOME/vms/r1/disk.qcow2" disk.saved &&
+	chmod u+w "$AQ_HOME/vms/r1/disk.qcow2" &&
+	printf "garbage" >"$AQ_HOME/vms/r1/disk.qcow2" &&
+	expect_fail 1 "cannot start .r1.: qemu failed \(exit 1\): .*qemu-system-x86_64: .*disk.qcow2" \
+		aq start r1 &&
+	aq ls | grep -Eq "^r1 +Stopped" &&
+	cp disk.saved "$AQ_HOME/vms/r1/disk.qcow2"
+'
+
+test_expect_success 'a boot that never gets ready is explained, not hung' '
+	export AQ_HOME=$TEST_TMP/home-race &&
+	set +e
+	aq start --timeout 1 r2 2>start.err
+	status=$?
+	set -e
+	test $status -eq 1 &&
+	grep -q "^aq: last lines of .*/r2/console.log:" start.err &&
+	grep -q "did not answer SSH within 1s; it is still running" start.err &&
+	grep -q "Hint (accelerator tcg)" start.err &&
+	aq ls | grep -Eq "^r2 +Running" &&
+	aq stop --force r2 2>/dev/null &&
+	aq ls | grep -Eq "^r2 +Stopped"
+'
