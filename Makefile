@@ -159,12 +159,17 @@ lint:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
 		$(DESTDIR)$(INCDIR)/aq $(DESTDIR)$(DATADIR)/images \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBDIR)/pkgconfig
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/examples/fetch-local
 	install -m 755 $(BUILD)/aq $(DESTDIR)$(BINDIR)/aq
 	install -m 755 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	install -m 644 core/include/aq/plugin.h $(DESTDIR)$(INCDIR)/aq/
 	install -m 644 images/*.ini $(DESTDIR)$(DATADIR)/images/
 	install -m 644 share/aq.1 $(DESTDIR)$(MANDIR)/man1/aq.1
+	install -m 644 share/aq-image.5 $(DESTDIR)$(MANDIR)/man5/aq-image.5
+	install -m 644 share/PLUGINS.md $(DESTDIR)$(DATADIR)/
+	install -m 644 share/examples/fetch-local/* \
+		$(DESTDIR)$(DATADIR)/examples/fetch-local/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
 		share/aq-plugin.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/aq-plugin.pc
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions \

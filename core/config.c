@@ -10,6 +10,7 @@
 #include "config.h"
 #include "error.h"
 #include "inifile.h"
+#include "loader.h"
 #include "util.h"
 #include "banned.h"
 
@@ -28,6 +29,8 @@ static const struct aq_ini_key config_schema[] = {
 	{ "plugins", "net", 0 },
 	{ "plugins", "console", 0 },
 	{ "plugins", "exec", 0 },
+	/* A plugin's own section, checked in plugin_sections(). */
+	{ "*", "*", 0 },
 	{ NULL, NULL, 0 }
 };
 
@@ -63,6 +66,55 @@ const char *aq_config_path(void)
 	return config_file;
 }
 
+static int core_section(const char *section)
+{
+	for (const struct aq_ini_key *k = config_schema; k->key; k++)
+		if (!strcmp(k->section, section))
+			return 1;
+	return 0;
+}
+
+/* Whether NAME is a plugin the config selects, or a default one. */
+static int plugin_named(const char *name)
+{
+	for (int c = 0; c < AQ_CONCERN_COUNT; c++) {
+		const char *v = aq_ini_get(&config, "plugins",
+					   aq_concern_name(c));
+		const char *base = v ? strrchr(v, '/') : NULL;
+		size_t len;
+
+		base = base ? base + 1 : v;
+		if (!base)
+			base = aq_plugin_default(c);
+		len = strcspn(base, ".");
+		if (strlen(name) == len && !strncmp(base, name, len))
+			return 1;
+		if (!strcmp(name, aq_plugin_default(c)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A section that is not aq's own belongs to a plugin (read by it through
+ * host->config), named as in [plugins]; any other is a typo.
+ */
+static int plugin_sections(const char *path)
+{
+	for (size_t i = 0; i < config.n; i++) {
+		const struct aq_ini_entry *e = &config.entries[i];
+
+		if (core_section(e->section) || plugin_named(e->section))
+			continue;
+		aq_error("%s:%d: unknown section [%s] (neither aq's nor a "
+			 "plugin's named in [plugins])", path, e->line,
+			 e->section);
+		aq_ini_release(&config);
+		return -1;
+	}
+	return 0;
+}
+
 int aq_config_load(void)
 {
 	const char *path = aq_config_path();
@@ -71,7 +123,9 @@ int aq_config_load(void)
 		return -1;
 	if (!aq_exists(path))
 		return 0;
-	return aq_ini_load(path, config_schema, &config);
+	if (aq_ini_load(path, config_schema, &config) < 0)
+		return -1;
+	return plugin_sections(path);
 }
 
 const char *aq_config_get(const char *section, const char *key)

@@ -70,19 +70,29 @@ static char *ini_read_text(char *str, int num, void *stream)
 	return ini_count(ctx, str);
 }
 
+/*
+ * A key "*" stands for any key of its section, a section "*" for any
+ * section the schema does not name (the caller checks those itself).
+ */
 static const struct aq_ini_key *ini_lookup(const struct aq_ini_key *schema,
 					   const char *section,
 					   const char *key, int *section_known)
 {
+	const struct aq_ini_key *other = NULL;
+
 	*section_known = 0;
 	for (; schema->key; schema++) {
+		if (!strcmp(schema->section, "*")) {
+			other = schema;
+			continue;
+		}
 		if (strcmp(schema->section, section))
 			continue;
 		*section_known = 1;
-		if (!strcmp(schema->key, key))
+		if (!strcmp(schema->key, key) || !strcmp(schema->key, "*"))
 			return schema;
 	}
-	return NULL;
+	return *section_known ? NULL : other;
 }
 
 static int ini_add(struct aq_ini *ini, const char *section, const char *key,

@@ -14,6 +14,7 @@ enum aq_ini_flags {
 	AQ_INI_MULTI = 1 << 0	/* the key may appear more than once */
 };
 
+/* A key "*" matches any key; a section "*" any section not listed. */
 struct aq_ini_key {
 	const char *section;
 	const char *key;	/* NULL ends the schema */

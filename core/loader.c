@@ -164,6 +164,11 @@ const char *aq_concern_name(enum aq_concern c)
 	return c < AQ_CONCERN_COUNT ? concern_names[c] : "unknown";
 }
 
+const char *aq_plugin_default(enum aq_concern c)
+{
+	return c < AQ_CONCERN_COUNT ? default_plugins[c] : "";
+}
+
 static int try_dir(const char *dir, size_t dirlen, const char *name,
 		   char *out)
 {

@@ -43,6 +43,9 @@ int aq_running_from_build(void);
 /* "fetch", "disk", ... */
 const char *aq_concern_name(enum aq_concern c);
 
+/* The plugin serving c when [plugins] does not say: "fetch-curl", ... */
+const char *aq_plugin_default(enum aq_concern c);
+
 /* The plugin for c, loaded on first use; NULL with an error recorded. */
 const struct aq_plugin *aq_plugin_get(enum aq_concern c);
 
