@@ -59,6 +59,7 @@ for t in "$@"; do
 		export TEST_TMP="$work/tmp.$name" TEST_FILE=$name
 		export MIRROR_DIR="$mirror" MIRROR_LOG="$work/mirror.log"
 		export TOP="$top" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+		export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}"
 		unset XDG_DATA_HOME XDG_CONFIG_HOME AQ_PLUGIN_PATH AQ_DEBUG
 		cd "$TEST_TMP" || exit 1
 		. "$here/lib.sh"
