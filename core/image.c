@@ -121,7 +121,7 @@ static int def_image(const struct def_ctx *c, const char *arch,
 	static const char *const variants[] = { "tiny", "cloudinit", NULL };
 	static const char *const fw_x86[] = { "bios", "uefi", NULL };
 	static const char *const fw_arm[] = { "uefi", NULL };
-	char other[16];
+	char other[16] = "";
 	int arm = !strcmp(arch, "aarch64");
 
 	if (def_copy(c, "image", "description", "", def->description,

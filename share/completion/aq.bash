@@ -8,7 +8,7 @@ _aq()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} cmd=${COMP_WORDS[1]}
 	local cmds="new start stop console exec ssh ssh-config rm ls monitor
-		images pull plugins help"
+		images pull plugins tap help"
 
 	if [ "$COMP_CWORD" -eq 1 ]; then
 		COMPREPLY=($(compgen -W "$cmds --version --help -q -v" -- "$cur"))
@@ -17,7 +17,7 @@ _aq()
 	case $cmd in
 	new)
 		COMPREPLY=($(compgen -W "-p --port --cpus --memory --disk --mac
-			--image" -- "$cur")) ;;
+			--image --provision" -- "$cur")) ;;
 	start)
 		COMPREPLY=($(compgen -W "--timeout $(_aq_vms)" -- "$cur")) ;;
 	stop)
@@ -29,6 +29,9 @@ _aq()
 			COMPREPLY=($(compgen -W "$(_aq_vms)" -- "$cur")) ;;
 	ls)
 		COMPREPLY=($(compgen -W "--json" -- "$cur")) ;;
+	tap)
+		[ "$COMP_CWORD" -eq 2 ] &&
+			COMPREPLY=($(compgen -W "add update rm" -- "$cur")) ;;
 	help)
 		COMPREPLY=($(compgen -W "$cmds" -- "$cur")) ;;
 	esac

@@ -361,7 +361,7 @@ static int local_fetch_image(const struct aq_image_request *req,
 {
 	char file[256], src[AQ_PATH_MAX], side[AQ_PATH_MAX];
 	char dst[AQ_PATH_MAX], want[AQ_DIGEST_HEX];
-	struct local_name best;
+	struct local_name best = { "", "", "", "", 0 };
 	struct aq_image img;
 	const char *dir = local_dir();
 	int lock = -1, ret = -1;
