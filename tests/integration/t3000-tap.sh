@@ -129,6 +129,42 @@ test_expect_success 'a tap follows the branch it was cloned on' '
 	test ! -e "$taps/lab/branchy/images/main-only.ini"
 '
 
+test_expect_success 'a tap without images is added, with a warning' '
+	git init -q noimages &&
+	commit_file noimages README "nothing here" &&
+	aq tap add lab/noimages noimages >out 2>err &&
+	grep -q "^Tapped lab/noimages at [0-9a-f]* (0 images)$" out &&
+	grep -qx "aq: warning: tap .lab/noimages. has no image definitions (images/NAME.ini)" err &&
+	aq tap rm lab/noimages >/dev/null
+'
+
+# A git daemon, so that libgit2 clones over a network transport.
+mkdir -p srv
+git clone -q --bare tools srv/tools.git
+daemon_port=$(free_port)
+git daemon --reuseaddr --listen=127.0.0.1 --port="$daemon_port" \
+	--export-all --base-path="$PWD/srv" "$PWD/srv" >daemon.log 2>&1 &
+daemon_pid=$!
+for _ in $(seq 50); do
+	git ls-remote "git://127.0.0.1:$daemon_port/tools.git" >/dev/null 2>&1 &&
+		break
+	sleep 0.1
+done
+
+test_expect_success 'a network clone draws progress on a terminal only' '
+	url=git://127.0.0.1:$daemon_port/tools.git &&
+	script -qec "aq tap add net/tools $url" /dev/null >tty.out &&
+	tr "\r" "\n" <tty.out | grep -Eq "^aq: cloning $url: 100% \([0-9]+/[0-9]+ objects, [0-9]+ KiB\)" &&
+	grep -q "^Tapped net/tools at " tty.out &&
+	aq tap add net/quiet "$url" >out 2>err &&
+	test ! -s err &&
+	aq tap update net/quiet >/dev/null 2>err &&
+	test ! -s err &&
+	aq tap rm net/tools net/quiet >/dev/null
+'
+
+kill "$daemon_pid" 2>/dev/null
+
 test_expect_success 'rm removes the tap' '
 	aq tap rm lab/mirror lab/gone lab/branchy >out &&
 	grep -qx "Untapped lab/mirror" out &&
