@@ -124,7 +124,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) \
 		$(filter %.c,$^) $(FUZZ_LIBS_$*) $(CORE_LIBS)
 
 unit: $(UNIT_TESTS)
-	@p=0; f=0; for t in $(UNIT_TESTS); do echo "== $$t"; \
+	@export LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0; p=0; f=0; for t in $(UNIT_TESTS); do echo "== $$t"; \
 		if $$t; then p=$$((p + 1)); else f=$$((f + 1)); fi; done; \
 	echo "unit: $$p passed, $$f failed"; test $$f -eq 0
 
