@@ -13,6 +13,14 @@
  * and the memory state are of the same instant.  If the migration
  * fails, the new overlay (still empty) is committed back and dropped.
  *
+ * QEMU reopens an image by the name it opened it with (to switch it
+ * between read-only and read-write, as a commit job does), so no file
+ * QEMU has open is renamed while it runs, and no name is reused: the new
+ * overlay is "disk-ID.qcow2", recorded in the VM's "disk.top", and the
+ * frozen layer keeps its name in the VM's directory as a second hard
+ * link.  Once QEMU is gone, the next start (or snapshot) renames the top
+ * overlay to disk.qcow2 and drops the other names.
+ *
  * Each step that changes the VM is preceded by snapshot.pending in the
  * VM's directory, naming the tag, its random id and the hidden
  * directory.  The next command that takes the VM's lock (start, another
@@ -20,6 +28,7 @@
  * switch of the VM; otherwise it undoes it and removes the hidden
  * directory.  So whatever kills aq, the tag is whole or absent.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -40,7 +49,8 @@
 #include "util.h"
 #include "banned.h"
 
-#define TAKE_NEXT_DISK "disk-next.qcow2"
+/* In the VM's directory: the overlay QEMU writes, while not disk.qcow2. */
+#define TAKE_TOP "disk.top"
 #define TAKE_QMP_MS 10000
 #define TAKE_MIGRATE_MS (30 * 60 * 1000)
 #define TAKE_JOB "aq-undo"
@@ -53,6 +63,7 @@ static const struct aq_ini_key pending_schema[] = {
 	{ "pending", "device", 0 },
 	{ "pending", "old_node", 0 },
 	{ "pending", "new_node", 0 },
+	{ "pending", "next", 0 },
 	{ "pending", "was_running", 0 },
 	{ NULL, NULL, 0 }
 };
@@ -66,6 +77,7 @@ struct pending {
 	char device[64];
 	char old_node[64];
 	char new_node[64];
+	char next[64];		/* file name of the new overlay */
 	int was_running;
 };
 
@@ -85,9 +97,10 @@ static int pending_save(const struct vm *vm, const struct pending *p)
 	if (aq_buf_addf(&b, "# aq: a snapshot of this VM is being taken\n"
 			"[pending]\ntag = %s\nid = %s\ntmp = %s\nkind = %s\n"
 			"device = %s\nold_node = %s\nnew_node = %s\n"
-			"was_running = %d\n", p->tag, p->id, p->tmp,
-			p->live ? "live" : "cold", p->device, p->old_node,
-			p->new_node, p->was_running) == 0)
+			"next = %s\nwas_running = %d\n", p->tag, p->id,
+			p->tmp, p->live ? "live" : "cold", p->device,
+			p->old_node, p->new_node, p->next,
+			p->was_running) == 0)
 		ret = aq_write_file_atomic(file, b.s, b.len, 0600);
 	aq_buf_release(&b);
 	return ret;
@@ -129,6 +142,7 @@ static int pending_load(const struct vm *vm, struct pending *p)
 			 sizeof(p->old_node)) < 0 ||
 	    pending_copy(&ini, "new_node", p->new_node,
 			 sizeof(p->new_node)) < 0 ||
+	    pending_copy(&ini, "next", p->next, sizeof(p->next)) < 0 ||
 	    pending_copy(&ini, "was_running", running, sizeof(running)) < 0)
 		goto out;
 	p->live = !strcmp(kind, "live");
@@ -300,17 +314,59 @@ out:
 	return ret;
 }
 
-/* Live: the overlay QEMU writes to takes the name disk.qcow2. */
-static int finish_live(struct vm *vm, const char *tag)
+/* Live: record which file is now the VM's top overlay. */
+static int finish_live(struct vm *vm, const struct pending *p)
 {
-	char next[AQ_PATH_MAX], disk[AQ_PATH_MAX];
+	char file[AQ_PATH_MAX];
 
-	if (vm_file(vm, TAKE_NEXT_DISK, next, sizeof(next)) < 0 ||
+	if (vm_file(vm, TAKE_TOP, file, sizeof(file)) < 0 ||
+	    aq_write_file_atomic(file, p->next, strlen(p->next), 0600) < 0)
+		return -1;
+	return adopt_layer(vm, p->tag);
+}
+
+/* QEMU is gone: the top overlay becomes disk.qcow2, other names go. */
+static int normalize_disk(const struct vm *vm)
+{
+	struct aq_buf top = AQ_BUF_INIT;
+	char file[AQ_PATH_MAX], path[AQ_PATH_MAX], disk[AQ_PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+	int ret = -1;
+
+	if (vm_file(vm, TAKE_TOP, file, sizeof(file)) < 0 ||
 	    vm_file(vm, AQ_VM_DISK, disk, sizeof(disk)) < 0)
 		return -1;
-	if (aq_exists(next) && rename(next, disk) < 0)
-		return aq_error_errno("cannot rename '%s' to '%s'", next, disk);
-	return adopt_layer(vm, tag);
+	if (aq_exists(file)) {
+		if (aq_read_file(file, &top) < 0)
+			return -1;
+		aq_rtrim(top.s);
+		if (strncmp(top.s, "disk-", 5) || strchr(top.s, '/')) {
+			aq_error("%s: not a disk name: '%.40s'", file, top.s);
+			goto out;
+		}
+		if (vm_file(vm, top.s, path, sizeof(path)) < 0)
+			goto out;
+		if (aq_exists(path) && rename(path, disk) < 0) {
+			aq_error_errno("cannot rename '%s' to '%s'", path, disk);
+			goto out;
+		}
+	}
+	dir = opendir(vm->dir);
+	if (!dir) {
+		aq_error_errno("cannot list '%s'", vm->dir);
+		goto out;
+	}
+	while ((de = readdir(dir)))
+		if (!strncmp(de->d_name, "disk-", 5) &&
+		    vm_file(vm, de->d_name, path, sizeof(path)) == 0)
+			unlink(path);
+	closedir(dir);
+	unlink(file);
+	ret = 0;
+out:
+	aq_buf_release(&top);
+	return ret;
 }
 
 /* --- QMP --- */
@@ -485,12 +541,12 @@ static int job_finish(struct qmp *q, const char *id)
 	}
 }
 
-/* The top node of the writable disk: device and node names. */
+/* The writable disk's device, its top node and that node's file. */
 static int disk_node(struct qmp *q, char *device, size_t dlen, char *node,
-		     size_t nlen)
+		     size_t nlen, char *file, size_t flen)
 {
 	json_t *r = NULL, *b;
-	int found = 0, ret = -1;
+	int found = 0;
 	size_t i;
 
 	if (qmp_command(q, "query-block", NULL, &r, TAKE_QMP_MS) < 0)
@@ -501,21 +557,23 @@ static int disk_node(struct qmp *q, char *device, size_t dlen, char *node,
 								     "device"));
 		const char *nn = json_string_value(json_object_get(in,
 							"node-name"));
+		const char *f = json_string_value(json_object_get(in,
+								   "file"));
 
 		if (!in || json_is_true(json_object_get(in, "ro")) || !dev ||
-		    !nn)
+		    !nn || !f)
 			continue;
 		found++;
 		snprintf(device, dlen, "%s", dev);
 		snprintf(node, nlen, "%s", nn);
+		if (file)
+			snprintf(file, flen, "%s", f);
 	}
 	json_decref(r);
-	if (found == 1)
-		ret = 0;
-	else
-		aq_error("expected one writable disk in QEMU, found %d",
-			 found);
-	return ret;
+	if (found != 1)
+		return aq_error("expected one writable disk in QEMU, found %d",
+				found);
+	return 0;
 }
 
 /* Commit the new overlay back into the old one; QEMU writes the old. */
@@ -525,7 +583,8 @@ static int undo_switch(struct qmp *q, const struct pending *p)
 	json_t *args;
 	int ret;
 
-	if (disk_node(q, device, sizeof(device), node, sizeof(node)) < 0)
+	if (disk_node(q, device, sizeof(device), node, sizeof(node), NULL,
+		      0) < 0)
 		return -1;
 	if (strcmp(node, p->new_node))
 		return 0;
@@ -541,15 +600,27 @@ static int undo_switch(struct qmp *q, const struct pending *p)
 	return ret < 0 ? aq_error_wrap("cannot switch the disk back") : 0;
 }
 
-/* Let the guest go on if this snapshot paused it. */
+/*
+ * Let the guest go on if this snapshot paused it.  QEMU announces the
+ * end of a migration before it leaves the "finish-migrate" state, in
+ * which "cont" is refused, and that state change has no event: it is
+ * polled for, briefly.
+ */
 static int resume_guest(struct qmp *q, const struct pending *p)
 {
+	long long deadline = aq_now_ms() + TAKE_QMP_MS;
 	char status[32];
 
 	if (!p->was_running)
 		return 0;
-	if (qmp_status(q, status, sizeof(status)) < 0)
-		return -1;
+	for (;;) {
+		if (qmp_status(q, status, sizeof(status)) < 0)
+			return -1;
+		if (strcmp(status, "finish-migrate") ||
+		    aq_now_ms() >= deadline)
+			break;
+		aq_sleep_ms(10);
+	}
 	if (!strcmp(status, "paused") || !strcmp(status, "postmigrate") ||
 	    !strcmp(status, "finish-migrate"))
 		return qmp_command(q, "cont", NULL, NULL, TAKE_QMP_MS);
@@ -595,10 +666,10 @@ static int recover_pending(struct vm *vm, const struct pending *p)
 	if (p->live && vm_pid(vm) && recover_live_qemu(vm, p, done) < 0)
 		return -1;
 	if (done)
-		return p->live ? finish_live(vm, p->tag) :
-				 finish_cold(vm, p->tag);
-	if (p->live) {
-		if (vm_file(vm, TAKE_NEXT_DISK, next, sizeof(next)) < 0)
+		return p->live ? finish_live(vm, p) : finish_cold(vm, p->tag);
+	/* Unused now: the commit dropped it, or QEMU is gone. */
+	if (p->live && p->next[0] && !strncmp(p->next, "disk-", 5)) {
+		if (vm_file(vm, p->next, next, sizeof(next)) < 0)
 			return -1;
 		unlink(next);
 	}
@@ -612,13 +683,18 @@ int snapshot_recover(struct vm *vm)
 	struct pending p;
 	int r = pending_load(vm, &p);
 
-	if (r <= 0)
-		return r;
-	if (recover_pending(vm, &p) < 0)
-		return aq_error_wrap("cannot recover from the interrupted "
-				     "snapshot '%s'", p.tag);
-	pending_drop(vm);
-	return vm_load(vm->name, vm);
+	if (r < 0)
+		return -1;
+	if (r > 0) {
+		if (recover_pending(vm, &p) < 0)
+			return aq_error_wrap("cannot recover from the "
+					     "interrupted snapshot '%s'",
+					     p.tag);
+		pending_drop(vm);
+	}
+	if (!vm_pid(vm) && normalize_disk(vm) < 0)
+		return -1;
+	return r > 0 ? vm_load(vm->name, vm) : 0;
 }
 
 /* --- taking --- */
@@ -660,12 +736,11 @@ static int commit_tag(struct snapshot *s, const char *tmp)
 	return aq_path(s->dir, sizeof(s->dir), "%s", final);
 }
 
-static int link_layer(const struct vm *vm, const char *tmp)
+static int link_layer(const char *disk, const char *tmp)
 {
-	char disk[AQ_PATH_MAX], layer[AQ_PATH_MAX];
+	char layer[AQ_PATH_MAX];
 
-	if (vm_file(vm, AQ_VM_DISK, disk, sizeof(disk)) < 0 ||
-	    aq_path(layer, sizeof(layer), "%s/%s", tmp, SNAPSHOT_LAYER) < 0)
+	if (aq_path(layer, sizeof(layer), "%s/%s", tmp, SNAPSHOT_LAYER) < 0)
 		return -1;
 	if (link(disk, layer) < 0)
 		return aq_error_errno("cannot link '%s' to '%s'", disk, layer);
@@ -674,7 +749,10 @@ static int link_layer(const struct vm *vm, const char *tmp)
 
 static int take_cold(struct vm *vm, struct snapshot *s, const char *tmp)
 {
-	if (link_layer(vm, tmp) < 0 || commit_tag(s, tmp) < 0)
+	char disk[AQ_PATH_MAX];
+
+	if (vm_file(vm, AQ_VM_DISK, disk, sizeof(disk)) < 0 ||
+	    link_layer(disk, tmp) < 0 || commit_tag(s, tmp) < 0)
 		return -1;
 	if (finish_cold(vm, s->tag) < 0)
 		return aq_error_wrap("snapshot '%s' is made, but '%s' still has "
@@ -749,15 +827,16 @@ static int requirements(struct qmp *q, const struct vm *vm,
 static int switch_disk(struct qmp *q, const struct vm *vm,
 		       const struct pending *p)
 {
-	char next[AQ_PATH_MAX], layer[AQ_PATH_MAX];
+	char next[AQ_PATH_MAX], dir[AQ_PATH_MAX], layer[AQ_PATH_MAX];
 	json_t *args;
 	int ret;
 
-	if (vm_file(vm, TAKE_NEXT_DISK, next, sizeof(next)) < 0 ||
-	    final_dir(p->tag, layer, sizeof(layer)) < 0 ||
-	    aq_path(layer, sizeof(layer), "%s/%s", layer, SNAPSHOT_LAYER) < 0)
+	if (vm_file(vm, p->next, next, sizeof(next)) < 0 ||
+	    final_dir(p->tag, dir, sizeof(dir)) < 0 ||
+	    aq_path(layer, sizeof(layer), "%s/%s", dir, SNAPSHOT_LAYER) < 0)
 		return -1;
-	unlink(next);
+	if (aq_exists(next))
+		return aq_error("'%s' already exists", next);
 	args = json_pack("{s:s,s:s,s:s,s:s,s:s}", "device", p->device,
 			 "snapshot-file", next, "snapshot-node-name",
 			 p->new_node, "format", "qcow2", "mode",
@@ -813,24 +892,29 @@ static int save_memory(struct qmp *q, const char *tmp)
 static int take_live_qmp(struct qmp *q, struct vm *vm, struct snapshot *s,
 			 struct pending *p, int *clean)
 {
-	char status[32], saved[1024];
+	char status[32], saved[1024], top[AQ_PATH_MAX];
+	size_t n = strlen(vm->dir);
 	int switched = 0;
 
 	*clean = 1;
-
 	if (requirements(q, vm, s) < 0 || qmp_status(q, status,
 						     sizeof(status)) < 0 ||
 	    disk_node(q, p->device, sizeof(p->device), p->old_node,
-		      sizeof(p->old_node)) < 0)
+		      sizeof(p->old_node), top, sizeof(top)) < 0)
 		return -1;
+	if (strncmp(top, vm->dir, n) || top[n] != '/' || strchr(top + n + 1,
+								 '/'))
+		return aq_error("QEMU's disk '%s' is not in '%s'", top,
+				vm->dir);
 	p->was_running = !strcmp(status, "running");
 	snprintf(p->new_node, sizeof(p->new_node), "aq-%.20s", s->id);
+	snprintf(p->next, sizeof(p->next), "disk-%.16s.qcow2", s->id);
 	if (pending_save(vm, p) < 0)
 		return -1;
 	if (p->was_running && qmp_command(q, "stop", NULL, NULL,
 					  TAKE_QMP_MS) < 0)
 		return -1;
-	if (link_layer(vm, p->tmp) < 0)
+	if (link_layer(top, p->tmp) < 0)
 		goto undo;
 	if (switch_disk(q, vm, p) < 0)
 		goto undo;
@@ -871,13 +955,13 @@ static int take_live(struct vm *vm, struct snapshot *s, struct pending *p,
 				     "retries the undo", vm->name, vm->name);
 	}
 	if (ret < 0) {
-		if (vm_file(vm, TAKE_NEXT_DISK, next, sizeof(next)) == 0)
+		if (vm_file(vm, p->next, next, sizeof(next)) == 0)
 			unlink(next);
 		return -1;
 	}
 	if (commit_tag(s, p->tmp) < 0)
 		return -1;
-	if (finish_live(vm, s->tag) < 0)
+	if (finish_live(vm, p) < 0)
 		return aq_error_wrap("snapshot '%s' is made, but '%s' still has "
 				     "to be moved onto it ('aq start %s' "
 				     "does that)", s->tag, vm->name, vm->name);
