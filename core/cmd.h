@@ -33,6 +33,7 @@ int cmd_pull(int argc, char **argv);
 int cmd_plugins(int argc, char **argv);
 int cmd_tap(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
+int cmd_fanout(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /*

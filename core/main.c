@@ -42,6 +42,9 @@ const struct aq_cmd aq_commands[] = {
 	  "rm NAME...]", "list, add, update or remove image taps" },
 	{ "snapshot", cmd_snapshot, "create NAME TAG | ls [--json] | tree | "
 	  "rm TAG...", "take, list and remove snapshots of VMs" },
+	{ "fanout", cmd_fanout, "[--keep] [--prefix P] [--timeout SECONDS] "
+	  "TAG N -- COMMAND [ARG]...", "run a command in N new VMs from a "
+	  "snapshot at once" },
 	{ "plugins", cmd_plugins, "", "list the plugin serving each concern" },
 	{ "help", cmd_help, "[COMMAND]", "show help" },
 	{ NULL, NULL, NULL, NULL }
