@@ -233,15 +233,10 @@ aq_boot() {
 }
 
 # bare_provisioned NAME: after bare_boot, $prov_ms from its launch until
-# the seed's script wrote its status, polled over one ssh master as aq
-# polls it.
+# the seed's script wrote its status, polled over the master that
+# bare_boot's last probe left, as aq polls it.
 bare_provisioned() {
 	sock=$work/master-$1
-	# Its stdio away from ours, or it would hold our stdout open.
-	ssh_base "$port" "$connect_timeout" -f -N -o ControlMaster=yes \
-		-o ControlPath="$sock" -o ControlPersist=60 root@127.0.0.1 \
-		>/dev/null 2>&1 ||
-		{ fail "no ssh master to bare QEMU for $1"; return 1; }
 	i=0
 	until ssh -F none -S "$sock" -o BatchMode=yes -p "$port" \
 		root@127.0.0.1 test -s "$provision_status" </dev/null \
@@ -262,8 +257,9 @@ bare_provisioned() {
 # a plain ssh gets in as root, polled as aq polls: one ssh at a time,
 # ConnectTimeout=5, 0.5 s between.  QEMU is daemonized as aq does it, so
 # both loops send their first probe once QEMU listens.  It is left
-# running (pid in $work/bare-NAME.pid).  $stalls counts the probes that
-# sat out the whole ConnectTimeout.
+# running (pid in $work/bare-NAME.pid), with an ssh master on
+# $work/master-NAME.  $stalls counts the probes that sat out the whole
+# ConnectTimeout.
 bare_boot() {
 	bare_argv "$1"
 	port=$(vm_key "$1" ssh_port)
@@ -287,7 +283,10 @@ bare_boot() {
 	: >"$log"
 	while :; do
 		p0=$(now_ms)
-		plain_ssh "$port" "$connect_timeout" true 2>"$work/probe.err"
+		# Like aq's probe, the one that gets in stays as a master.
+		ssh_base "$port" "$connect_timeout" -o ControlMaster=auto \
+			-o ControlPath="$work/master-$1" -o ControlPersist=60 \
+			root@127.0.0.1 true >/dev/null 2>"$work/probe.err"
 		rc=$?
 		p1=$(now_ms)
 		printf '%s +%s exit %s %s\n' $((p0 - t0)) $((p1 - p0)) "$rc" \
