@@ -19,6 +19,7 @@ PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 LIBDIR = $(PREFIX)/lib
 PLUGINDIR = $(LIBDIR)/aq/plugins
+MODULEDIR = $(LIBDIR)/aq/modules
 INCDIR = $(PREFIX)/include
 DATADIR = $(PREFIX)/share/aq
 MANDIR = $(PREFIX)/share/man
@@ -38,11 +39,14 @@ UNAME := $(shell uname -s)
 ifeq ($(UNAME),Darwin)
 SO = dylib
 SHARED = -dynamiclib -undefined dynamic_lookup
+EXPORT =
 PLATFORM = darwin
 DL_LIBS =
 else
 SO = so
 SHARED = -shared
+# Modules call the core's functions: the executable must export them.
+EXPORT = -rdynamic
 PLATFORM = linux
 DL_LIBS = -ldl
 endif
@@ -58,13 +62,17 @@ CFLAGS ?=
 LDFLAGS ?=
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 
-CORE_PKGS = inih jansson libgit2 libarchive
+CORE_PKGS = inih jansson
+# aq's modules (core/modules/NAME.c) and the library each one needs.
+MODULE_PKGS_git = libgit2
+MODULE_PKGS_archive = libarchive
 CORE_CFLAGS = $(shell $(PKGCONFIG) --cflags $(CORE_PKGS)) \
 	-DAQ_VERSION='"$(VERSION)"' \
 	-DAQ_PLUGIN_SUFFIX='".$(SO)"' \
 	-DAQ_BUILD_DIR='"$(abspath $(BUILD))"' \
 	-DAQ_SOURCE_DIR='"$(CURDIR)"' \
 	-DAQ_INSTALL_PLUGIN_DIR='"$(PLUGINDIR)"' \
+	-DAQ_INSTALL_MODULE_DIR='"$(MODULEDIR)"' \
 	-DAQ_INSTALL_DATA_DIR='"$(DATADIR)"'
 CORE_LIBS = $(shell $(PKGCONFIG) --libs $(CORE_PKGS)) $(DL_LIBS)
 
@@ -74,6 +82,8 @@ CORE_SRCS = $(filter-out core/platform_%.c,$(wildcard core/*.c)) \
 CORE_OBJS = $(CORE_SRCS:core/%.c=$(BUILD)/core/%.o)
 CORE_LIB_OBJS = $(filter-out $(BUILD)/core/main.o,$(CORE_OBJS))
 
+MODULES = $(patsubst core/modules/%.c,$(BUILD)/modules/%.$(SO), \
+	$(wildcard core/modules/*.c))
 PLUGIN_NAMES = $(notdir $(wildcard plugins/*))
 PLUGINS = $(PLUGIN_NAMES:%=$(BUILD)/plugins/%.$(SO))
 UNIT_TESTS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%, \
@@ -87,14 +97,20 @@ FUZZ_TARGETS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%, \
 .PHONY: all test check unit integration fuzz fuzz-smoke bench test-mirror \
 	install \
 	clean lint
-all: $(BUILD)/aq $(PLUGINS)
+all: $(BUILD)/aq $(PLUGINS) $(MODULES)
 
 $(BUILD)/core/%.o: core/%.c $(wildcard core/*.h core/include/aq/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) -c -o $@ $<
 
 $(BUILD)/aq: $(CORE_OBJS)
-	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(CC) $(SANFLAGS) $(LDFLAGS) $(EXPORT) -o $@ $^ $(CORE_LIBS)
+
+$(BUILD)/modules/%.$(SO): core/modules/%.c $(wildcard core/*.h core/include/aq/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC $(CORE_CFLAGS) \
+		$(shell $(PKGCONFIG) --cflags $(MODULE_PKGS_$*)) $(SHARED) \
+		$(LDFLAGS) -o $@ $< $(shell $(PKGCONFIG) --libs $(MODULE_PKGS_$*))
 
 $(BUILD)/libaqcore.a: $(CORE_LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
@@ -107,10 +123,10 @@ $(BUILD)/plugins/%.$(SO): $$(wildcard plugins/%/*.c plugins/%/*.h) \
 		-o $@ $(filter %.c,$^) $(PLUGIN_LIBS_$*)
 
 $(BUILD)/tests/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $(BUILD)/libaqcore.a \
-		$(wildcard core/*.h core/include/aq/*.h)
+		$(MODULES) $(wildcard core/*.h core/include/aq/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CORE_CFLAGS) $(UNIT_CFLAGS_$*) \
-		$(shell $(PKGCONFIG) --cflags cmocka) -o $@ \
+		$(shell $(PKGCONFIG) --cflags cmocka) $(EXPORT) -o $@ \
 		$(filter %.c,$^) $(BUILD)/libaqcore.a $(UNIT_LIBS_$*) \
 		$(CORE_LIBS) $(shell $(PKGCONFIG) --libs cmocka)
 
@@ -163,6 +179,8 @@ install: all
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/examples/fetch-local
 	install -m 755 $(BUILD)/aq $(DESTDIR)$(BINDIR)/aq
 	install -m 755 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
+	install -d $(DESTDIR)$(MODULEDIR)
+	install -m 755 $(MODULES) $(DESTDIR)$(MODULEDIR)/
 	install -m 644 core/include/aq/plugin.h $(DESTDIR)$(INCDIR)/aq/
 	install -m 644 images/*.ini $(DESTDIR)$(DATADIR)/images/
 	install -m 644 share/aq.1 $(DESTDIR)$(MANDIR)/man1/aq.1
