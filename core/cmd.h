@@ -34,6 +34,7 @@ int cmd_plugins(int argc, char **argv);
 int cmd_tap(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_fanout(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 /*

@@ -350,10 +350,12 @@ static int fanout_run(struct fanout *f)
 	f->shards = calloc((size_t)f->n, sizeof(*f->shards));
 	if (!names || !f->shards) {
 		free(names);
+		free(f->shards);
 		return aq_error("out of memory"), aq_error_report();
 	}
 	if (aq_new_clones(f->tag, f->prefix, f->n, names) < 0) {
 		free(names);
+		free(f->shards);
 		aq_error_wrap("cannot fan out '%s'", f->tag);
 		return aq_error_report();
 	}

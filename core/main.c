@@ -45,6 +45,8 @@ const struct aq_cmd aq_commands[] = {
 	{ "fanout", cmd_fanout, "[--keep] [--prefix P] [--timeout SECONDS] "
 	  "TAG N -- COMMAND [ARG]...", "run a command in N new VMs from a "
 	  "snapshot at once" },
+	{ "cp", cmd_cp, "[-r] SRC... NAME:DEST | [-r] NAME:SRC... DEST",
+	  "copy files and directories between the host and a VM" },
 	{ "plugins", cmd_plugins, "", "list the plugin serving each concern" },
 	{ "help", cmd_help, "[COMMAND]", "show help" },
 	{ NULL, NULL, NULL, NULL }

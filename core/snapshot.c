@@ -14,6 +14,7 @@
 #include "error.h"
 #include "inifile.h"
 #include "lock.h"
+#include "provision.h"
 #include "snapshot.h"
 #include "util.h"
 #include "banned.h"
@@ -457,5 +458,12 @@ int snapshot_clone_mark(const struct vm *vm, const struct snapshot *s)
 		     s->live ? "yes" : "no", s->mac);
 	if (n < 0 || (size_t)n >= sizeof(text))
 		return aq_error("snapshot tag too long");
-	return aq_write_file_atomic(file, text, (size_t)n, 0600);
+	if (aq_write_file_atomic(file, text, (size_t)n, 0600) < 0)
+		return -1;
+	/* The disk's first boot happened in the source: nothing to wait for. */
+	if (vm_file(vm, PROVISION_PENDING, file, sizeof(file)) < 0)
+		return -1;
+	if (unlink(file) < 0 && errno != ENOENT)
+		return aq_error_errno("cannot remove '%s'", file);
+	return 0;
 }

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,21 +119,26 @@ static int check_before(const struct snapshot *s, const struct vm *vm)
 /* Refuse a QEMU that differs from the one that saved the state. */
 static int check_qemu(struct qmp *q, const struct snapshot *s)
 {
-	struct snapshot now;
+	struct snapshot *now = calloc(1, sizeof(*now));
+	int ret = -1;
 
-	memset(&now, 0, sizeof(now));
-	if (snapshot_qemu_facts(q, &now) < 0)
-		return -1;
-	if (strcmp(now.qemu, s->qemu) || strcmp(now.machine, s->machine))
-		return aq_error("live snapshot '%s' was taken with QEMU %s "
-				"(machine %s); this is QEMU %s (machine %s), "
-				"which cannot resume it", s->tag, s->qemu,
-				s->machine, now.qemu, now.machine);
-	if (strcmp(now.cpu_model, s->cpu_model))
-		return aq_error("live snapshot '%s' was taken with CPU model "
-				"%s, not %s", s->tag, s->cpu_model,
-				now.cpu_model);
-	return 0;
+	if (!now)
+		return aq_error("out of memory");
+	if (snapshot_qemu_facts(q, now) < 0)
+		goto out;
+	if (strcmp(now->qemu, s->qemu) || strcmp(now->machine, s->machine))
+		aq_error("live snapshot '%s' was taken with QEMU %s (machine "
+			 "%s); this is QEMU %s (machine %s), which cannot "
+			 "resume it", s->tag, s->qemu, s->machine, now->qemu,
+			 now->machine);
+	else if (strcmp(now->cpu_model, s->cpu_model))
+		aq_error("live snapshot '%s' was taken with CPU model %s, not "
+			 "%s", s->tag, s->cpu_model, now->cpu_model);
+	else
+		ret = 0;
+out:
+	free(now);
+	return ret;
 }
 
 static int load_state(struct qmp *q, const struct snapshot *s)
@@ -174,28 +180,28 @@ static void abandon(const struct vm *vm, struct qmp *q)
 	vm_clean_runtime(vm);
 }
 
-static int restore(struct vm *vm, const struct clone *c)
+static int restore_from(struct vm *vm, const struct clone *c,
+			struct snapshot *s)
 {
 	static const char *const incoming[] = { "-incoming", "defer", NULL };
 	char path[AQ_PATH_MAX], saved[1024];
 	struct qmp q = QMP_INIT;
-	struct snapshot s;
 
-	if (snapshot_load(c->tag, &s) < 0)
+	if (snapshot_load(c->tag, s) < 0)
 		return -1;
-	if (strcmp(s.id, c->id))
+	if (strcmp(s->id, c->id))
 		return aq_error("snapshot '%s' is not the one '%s' was made "
 				"from", c->tag, vm->name);
-	if (!s.live || snapshot_file(&s, SNAPSHOT_STATE, path,
-				     sizeof(path)) < 0 || !aq_exists(path))
+	if (!s->live || snapshot_file(s, SNAPSHOT_STATE, path,
+				      sizeof(path)) < 0 || !aq_exists(path))
 		return aq_error("snapshot '%s' has no memory state", c->tag);
-	if (check_before(&s, vm) < 0)
+	if (check_before(s, vm) < 0)
 		return -1;
 	if (qemu_launch_extra(vm, incoming) < 0)
 		return -1;
 	if (vm_file(vm, AQ_VM_QMP, path, sizeof(path)) < 0 ||
-	    qmp_open(&q, path, START_QMP_MS) < 0 || check_qemu(&q, &s) < 0 ||
-	    load_state(&q, &s) < 0 || clone_resumed(vm, c) < 0) {
+	    qmp_open(&q, path, START_QMP_MS) < 0 || check_qemu(&q, s) < 0 ||
+	    load_state(&q, s) < 0 || clone_resumed(vm, c) < 0) {
 		snprintf(saved, sizeof(saved), "%s", aq_error_last());
 		abandon(vm, &q);
 		qmp_close(&q);
@@ -205,6 +211,18 @@ static int restore(struct vm *vm, const struct clone *c)
 	qmp_close(&q);
 	aq_log(AQ_LOG_DEBUG, "%s resumed snapshot '%s'", vm->name, c->tag);
 	return 0;
+}
+
+static int restore(struct vm *vm, const struct clone *c)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return aq_error("out of memory");
+	ret = restore_from(vm, c, s);
+	free(s);
+	return ret;
 }
 
 int snapshot_launch(struct vm *vm)
@@ -275,7 +293,7 @@ static int run_quietly(const struct vm *vm, const char *const argv[],
 int snapshot_adopt(const struct vm *vm)
 {
 	char file[AQ_PATH_MAX], now[32];
-	const char *argv[8];
+	const char *argv[10];
 	struct clone c;
 	int r = clone_load(vm, &c), status = 0, argc = 0;
 

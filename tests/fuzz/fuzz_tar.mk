@@ -1,0 +1,1 @@
+FUZZ_SRCS_fuzz_tar := core/tar.c
