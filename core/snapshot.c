@@ -399,6 +399,8 @@ int snapshot_remove(const char *tag)
 	if (lock < 0)
 		return -1;
 	ret = remove_locked(tag);
+	if (ret == 0)
+		snapshot_gc();
 	aq_unlock(lock);
 	return ret;
 }

@@ -97,6 +97,12 @@ int snapshot_users(const struct snapshot *s, struct aq_buf *vms,
 /* Bytes the snapshot's own files take on disk. */
 long long snapshot_disk_usage(const struct snapshot *s);
 
+/*
+ * Remove what interrupted snapshots left in snapshots/ and no VM's
+ * recovery will come back for.  The caller holds $AQ_HOME/aq.lock.
+ */
+void snapshot_gc(void);
+
 /* Remove tag, refusing while anything depends on it. */
 int snapshot_remove(const char *tag);
 

@@ -244,15 +244,18 @@ static int final_dir(const char *tag, char *out, size_t len)
 /* The tag exists and is the one this pending snapshot was making. */
 static int committed(const struct pending *p)
 {
-	struct snapshot s;
+	struct snapshot *s = calloc(1, sizeof(*s));
+	char saved[1024];
 	int ok;
 
-	if (snapshot_tag_valid(p->tag) < 0) {
-		aq_error_clear();
-		return 0;
-	}
-	ok = snapshot_load(p->tag, &s) == 0 && !strcmp(s.id, p->id);
+	/* Asked on error paths: the caller's error stays as it was. */
+	snprintf(saved, sizeof(saved), "%s", aq_error_last());
+	ok = s && snapshot_tag_valid(p->tag) == 0 &&
+	     snapshot_load(p->tag, s) == 0 && !strcmp(s->id, p->id);
+	free(s);
 	aq_error_clear();
+	if (saved[0])
+		aq_error("%s", saved);
 	return ok;
 }
 
@@ -541,12 +544,37 @@ static int job_finish(struct qmp *q, const char *id)
 	}
 }
 
+/*
+ * The file under a node: its name, or, once the backing file name in its
+ * header differs from what QEMU opened, a "json:{...}" description whose
+ * "file" child names it.
+ */
+static int node_file(const char *f, char *out, size_t len)
+{
+	json_t *j, *name;
+	int ret = -1;
+
+	if (strncmp(f, "json:", 5)) {
+		snprintf(out, len, "%s", f);
+		return 0;
+	}
+	j = json_loads(f + 5, 0, NULL);
+	name = json_object_get(json_object_get(j, "file"), "filename");
+	if (json_is_string(name) && strlen(json_string_value(name)) < len) {
+		snprintf(out, len, "%s", json_string_value(name));
+		ret = 0;
+	}
+	json_decref(j);
+	return ret < 0 ? aq_error("cannot tell the file of QEMU's disk from "
+				  "'%.200s'", f) : 0;
+}
+
 /* The writable disk's device, its top node and that node's file. */
 static int disk_node(struct qmp *q, char *device, size_t dlen, char *node,
 		     size_t nlen, char *file, size_t flen)
 {
 	json_t *r = NULL, *b;
-	int found = 0;
+	int found = 0, ret = -1;
 	size_t i;
 
 	if (qmp_command(q, "query-block", NULL, &r, TAKE_QMP_MS) < 0)
@@ -566,14 +594,17 @@ static int disk_node(struct qmp *q, char *device, size_t dlen, char *node,
 		found++;
 		snprintf(device, dlen, "%s", dev);
 		snprintf(node, nlen, "%s", nn);
-		if (file)
-			snprintf(file, flen, "%s", f);
+		if (file && node_file(f, file, flen) < 0)
+			goto out;
 	}
+	if (found != 1) {
+		aq_error("expected one writable disk in QEMU, found %d", found);
+		goto out;
+	}
+	ret = 0;
+out:
 	json_decref(r);
-	if (found != 1)
-		return aq_error("expected one writable disk in QEMU, found %d",
-				found);
-	return 0;
+	return ret;
 }
 
 /* Commit the new overlay back into the old one; QEMU writes the old. */
@@ -1009,6 +1040,54 @@ out:
 	return ret;
 }
 
+/* Does some VM's pending snapshot still own hidden directory tmp? */
+static int tmp_owned(const char *tmp)
+{
+	char **names = NULL;
+	size_t n;
+	int owned = 0;
+
+	if (vm_list(&names, &n) < 0)
+		return 1;
+	for (size_t i = 0; i < n && !owned; i++) {
+		struct pending p;
+		struct vm vm;
+
+		if (vm_load(names[i], &vm) == 0 && pending_load(&vm, &p) > 0 &&
+		    !strcmp(p.tmp, tmp))
+			owned = 1;
+		aq_error_clear();
+	}
+	vm_names_free(names);
+	return owned;
+}
+
+void snapshot_gc(void)
+{
+	char root[AQ_PATH_MAX], path[AQ_PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+
+	if (snapshot_root(root, sizeof(root)) < 0 || !(dir = opendir(root))) {
+		aq_error_clear();
+		return;
+	}
+	while ((de = readdir(dir))) {
+		int rm = !strncmp(de->d_name, ".rm-", 4);
+
+		if (!rm && strncmp(de->d_name, ".new-", 5))
+			continue;
+		if (aq_path(path, sizeof(path), "%s/%s", root, de->d_name) < 0)
+			continue;
+		if (rm || !tmp_owned(path)) {
+			aq_log(AQ_LOG_DEBUG, "removing leftover '%s'", path);
+			aq_rm_rf(path);
+		}
+	}
+	closedir(dir);
+	aq_error_clear();
+}
+
 int snapshot_create(const char *name, const char *tag)
 {
 	char lockfile[AQ_PATH_MAX];
@@ -1031,6 +1110,8 @@ int snapshot_create(const char *name, const char *tag)
 	if (lock < 0)
 		goto out;
 	ret = take_locked(&vm, tag);
+	if (ret == 0)
+		snapshot_gc();
 out:
 	if (lock >= 0)
 		aq_unlock(lock);

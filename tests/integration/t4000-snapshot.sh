@@ -133,6 +133,8 @@ test_expect_success 'rm after the clones are gone frees the space' '
 	after=$(du -sk "$snaps" | cut -f1) &&
 	test "$after" -lt "$before" &&
 	aq rm one shard-2 src &&
+	mkdir "$snaps/.new-gone-abc123" "$snaps/.rm-old" &&
+	: >"$snaps/.new-gone-abc123/layer.qcow2" &&
 	aq snapshot rm base &&
 	test -z "$(ls -A "$snaps")" &&
 	ls "$AQ_HOME/images" | grep -q "^nocloud_alpine-.*\.qcow2$" &&
