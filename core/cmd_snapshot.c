@@ -114,14 +114,30 @@ static void print_table(const struct snap_row *rows, size_t n)
 	}
 }
 
+/* "a, b" as ["a", "b"]. */
+static json_t *names_json(const char *list)
+{
+	json_t *a = json_array();
+	const char *end;
+
+	for (const char *v = *list ? list : NULL; a && v;
+	     v = end ? end + 2 : NULL) {
+		end = strstr(v, ", ");
+		json_array_append_new(a, json_stringn(v, end ? (size_t)(end - v) :
+						      strlen(v)));
+	}
+	return a;
+}
+
 static json_t *row_json(const struct snap_row *r)
 {
-	return json_pack("{s:s,s:s,s:s?,s:s,s:s,s:I,s:s,s:s,s:s,s:i,s:i}",
+	return json_pack("{s:s,s:s,s:s?,s:s,s:s,s:I,s:s,s:o,s:o,s:i,s:i}",
 		"tag", r->s.tag, "kind", r->s.live ? "live" : "cold",
 		"parent", r->s.parent[0] ? r->s.parent : NULL,
 		"source", r->s.source, "base", r->s.base,
 		"bytes", (json_int_t)r->bytes, "created", r->s.created,
-		"vms", r->vms.s, "children", r->children.s,
+		"vms", names_json(r->vms.s),
+		"children", names_json(r->children.s),
 		"memory_mib", r->s.memory_mib, "cpus", r->s.cpus);
 }
 

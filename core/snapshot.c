@@ -35,6 +35,7 @@ static const struct aq_ini_key snapshot_schema[] = {
 	{ "snapshot", "memory", 0 },
 	{ "snapshot", "disk", 0 },
 	{ "snapshot", "mac", 0 },
+	{ "snapshot", "booted", 0 },
 	{ "restore", "qemu", 0 },
 	{ "restore", "machine", 0 },
 	{ "restore", "accel", 0 },
@@ -144,6 +145,8 @@ static int snapshot_from_ini(const struct aq_ini *ini, const char *file,
 		return aq_error("%s: kind must be 'cold' or 'live', not '%s'",
 				file, kind);
 	s->live = !strcmp(kind, "live");
+	v = aq_ini_get(ini, "snapshot", "booted");
+	s->booted = !v || strcmp(v, "no");
 	v = aq_ini_get(ini, "snapshot", "disk");
 	if (!v || aq_parse_size(v, 1, &s->disk_bytes) < 0)
 		return aq_error("%s: bad or missing value for 'disk'", file);
@@ -215,11 +218,13 @@ int snapshot_save(const struct snapshot *s)
 			"tag = %s\nid = %s\nkind = %s\nparent = %s\n"
 			"source = %s\nbacking = %s\nbase = %s\ncreated = %s\n"
 			"arch = %s\ndefinition = %s\nimage_version = %s\n"
-			"cpus = %d\nmemory = %d\ndisk = %lld\nmac = %s\n",
+			"cpus = %d\nmemory = %d\ndisk = %lld\nmac = %s\n"
+			"booted = %s\n",
 			s->tag, s->id, s->live ? "live" : "cold", s->parent,
 			s->source, s->backing, s->base, s->created, s->arch,
 			s->definition, s->image_version, s->cpus,
-			s->memory_mib, s->disk_bytes, s->mac) < 0)
+			s->memory_mib, s->disk_bytes, s->mac,
+			s->booted ? "yes" : "no") < 0)
 		goto out;
 	if (s->live &&
 	    aq_buf_addf(&b, "\n# A restore must match all of these.\n"
@@ -463,6 +468,8 @@ int snapshot_clone_mark(const struct vm *vm, const struct snapshot *s)
 	if (aq_write_file_atomic(file, text, (size_t)n, 0600) < 0)
 		return -1;
 	/* The disk's first boot happened in the source: nothing to wait for. */
+	if (!s->booted)
+		return 0;
 	if (vm_file(vm, PROVISION_PENDING, file, sizeof(file)) < 0)
 		return -1;
 	if (unlink(file) < 0 && errno != ENOENT)

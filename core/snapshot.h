@@ -57,6 +57,7 @@ struct snapshot {
 	int memory_mib;
 	long long disk_bytes;
 	char mac[AQ_MAC_LEN];		/* the source's MAC */
+	int booted;		/* the disk's first boot is done */
 	/* Live only: what the restoring QEMU must match. */
 	char qemu[64];
 	char machine[64];

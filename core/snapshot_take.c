@@ -44,6 +44,7 @@
 #include "loader.h"
 #include "lock.h"
 #include "qemu.h"
+#include "provision.h"
 #include "qmp.h"
 #include "snapshot.h"
 #include "util.h"
@@ -203,6 +204,8 @@ static int layer_tag(const char *image, char *tag, size_t len)
 
 static int describe(const struct vm *vm, const char *tag, struct snapshot *s)
 {
+	char path[AQ_PATH_MAX];
+
 	memset(s, 0, sizeof(*s));
 	snprintf(s->tag, sizeof(s->tag), "%s", tag);
 	snprintf(s->source, sizeof(s->source), "%s", vm->name);
@@ -212,6 +215,10 @@ static int describe(const struct vm *vm, const char *tag, struct snapshot *s)
 	snprintf(s->image_version, sizeof(s->image_version), "%s",
 		 vm->image_version);
 	snprintf(s->mac, sizeof(s->mac), "%s", vm->mac);
+	/* Until its first start has read the provisioning, it is not done. */
+	if (vm_file(vm, PROVISION_PENDING, path, sizeof(path)) < 0)
+		return -1;
+	s->booted = !aq_exists(path);
 	s->cpus = vm->cpus;
 	s->memory_mib = vm->memory_mib;
 	s->disk_bytes = vm->disk_bytes;

@@ -102,6 +102,12 @@ test_expect_success 'a snapshot of a clone has the first one as parent' '
 	aq stop deep &&
 	aq snapshot ls >ls.out &&
 	grep -Eq "^level2 +cold +base +" ls.out &&
+	aq snapshot ls --json | python3 -c "import json, sys
+s = {x[\"tag\"]: x for x in json.load(sys.stdin)}
+assert s[\"base\"][\"vms\"] == [\"one\", \"shard-2\", \"src\"], s
+assert s[\"base\"][\"children\"] == [\"level2\"], s
+assert s[\"level2\"][\"parent\"] == \"base\" and s[\"base\"][\"parent\"] is None
+assert s[\"level2\"][\"kind\"] == \"cold\" and s[\"level2\"][\"bytes\"] > 0" &&
 	grep -Eq "^base .* one, shard-2, src$" ls.out
 '
 
@@ -139,4 +145,17 @@ test_expect_success 'rm after the clones are gone frees the space' '
 	test -z "$(ls -A "$snaps")" &&
 	ls "$AQ_HOME/images" | grep -q "^nocloud_alpine-.*\.qcow2$" &&
 	test "$(aq snapshot ls | wc -l)" -eq 1
+'
+
+test_expect_success 'a snapshot of a VM never started: clones do the first boot' '
+	aq new fresh && aq snapshot create fresh pristine &&
+	grep -qx "booted = no" "$snaps/pristine/snapshot.ini" &&
+	aq new --from pristine first &&
+	test -e "$AQ_HOME/vms/first/provision.pending" &&
+	aq start first &&
+	test ! -e "$AQ_HOME/vms/first/provision.pending" &&
+	test "$(aq exec first -- hostname)" = first &&
+	aq exec first -- test -f /root/.ssh/authorized_keys &&
+	aq rm --force first fresh &&
+	aq snapshot rm pristine
 '
