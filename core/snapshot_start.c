@@ -28,6 +28,7 @@
 #include "error.h"
 #include "inifile.h"
 #include "loader.h"
+#include "platform.h"
 #include "qemu.h"
 #include "qmp.h"
 #include "snapshot.h"
@@ -173,9 +174,9 @@ static void abandon(const struct vm *vm, struct qmp *q)
 
 	if (q->fd >= 0)
 		qmp_command(q, "quit", NULL, NULL, START_QMP_MS);
-	for (int i = 0; pid && i < 50 && kill(pid, 0) == 0; i++)
+	for (int i = 0; pid && i < 50 && platform_process_alive(pid); i++)
 		aq_sleep_ms(100);
-	if (pid && kill(pid, 0) == 0)
+	if (pid && platform_process_alive(pid))
 		kill(pid, SIGKILL);
 	vm_clean_runtime(vm);
 }
