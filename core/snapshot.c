@@ -47,24 +47,7 @@ static const struct aq_ini_key snapshot_schema[] = {
 
 int snapshot_tag_valid(const char *tag)
 {
-	size_t len = strlen(tag);
-
-	if (len == 0)
-		return aq_error("snapshot tag is empty");
-	if (len > AQ_NAME_MAX)
-		return aq_error("snapshot tag '%.20s...' is longer than %d "
-				"characters", tag, AQ_NAME_MAX);
-	if (!((tag[0] >= 'a' && tag[0] <= 'z') ||
-	      (tag[0] >= '0' && tag[0] <= '9')))
-		return aq_error("invalid snapshot tag '%s': it must start "
-				"with a lowercase letter or digit", tag);
-	for (const char *p = tag; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-'))
-			return aq_error("invalid snapshot tag '%s': use "
-					"lowercase letters, digits and '-'",
-					tag);
-	return 0;
+	return aq_name_valid("snapshot tag", tag, AQ_NAME_MAX);
 }
 
 int snapshot_root(char *out, size_t len)

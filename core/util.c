@@ -279,3 +279,24 @@ int aq_which(const char *name, char *out, size_t len)
 	}
 	return -1;
 }
+
+int aq_name_valid(const char *what, const char *name, size_t max)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		return aq_error("%s is empty", what);
+	if (len > max)
+		return aq_error("%s '%.20s...' is longer than %zu characters",
+				what, name, max);
+	if (!((name[0] >= 'a' && name[0] <= 'z') ||
+	      (name[0] >= '0' && name[0] <= '9')))
+		return aq_error("invalid %s '%s': it must start with a "
+				"lowercase letter or digit", what, name);
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-'))
+			return aq_error("invalid %s '%s': use lowercase "
+					"letters, digits and '-'", what, name);
+	return 0;
+}

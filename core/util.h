@@ -53,6 +53,13 @@ void aq_sleep_ms(long ms);
 /* The current UTC time as "2026-12-03T11:54:19Z". */
 void aq_time_iso(char *out, size_t len);
 
+/*
+ * Check a name of aq's own things (VMs, snapshot tags):
+ * [a-z0-9][a-z0-9-]*, at most max characters.  what says what it names
+ * in messages: "VM name", "snapshot tag".
+ */
+int aq_name_valid(const char *what, const char *name, size_t max);
+
 /* Find an executable in PATH; 0 and its path in out, or -1. */
 int aq_which(const char *name, char *out, size_t len);
 

@@ -37,23 +37,7 @@ static const struct aq_ini_key vm_schema[] = {
 
 int vm_name_valid(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len == 0)
-		return aq_error("VM name is empty");
-	if (len > AQ_NAME_MAX)
-		return aq_error("VM name '%.20s...' is longer than %d "
-				"characters", name, AQ_NAME_MAX);
-	if (!((name[0] >= 'a' && name[0] <= 'z') ||
-	      (name[0] >= '0' && name[0] <= '9')))
-		return aq_error("invalid VM name '%s': it must start with a "
-				"lowercase letter or digit", name);
-	for (const char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      *p == '-'))
-			return aq_error("invalid VM name '%s': use lowercase "
-					"letters, digits and '-'", name);
-	return 0;
+	return aq_name_valid("VM name", name, AQ_NAME_MAX);
 }
 
 int vm_root(char *out, size_t len)
