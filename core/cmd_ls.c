@@ -146,6 +146,6 @@ out:
 	if (ret)
 		aq_error_report();
 	free(rows);
-	vm_names_free(names);
+	aq_names_free(names);
 	return ret;
 }

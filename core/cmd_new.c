@@ -113,7 +113,7 @@ static int taken_load(struct taken *t)
 		}
 		ret = taken_add_vm(t, &vm);
 	}
-	vm_names_free(names);
+	aq_names_free(names);
 	return ret;
 }
 

@@ -64,7 +64,7 @@ static int rows_load(struct snap_row **out, size_t *count)
 		return -1;
 	rows = calloc(n ? n : 1, sizeof(*rows));
 	if (!rows) {
-		vm_names_free(tags);
+		aq_names_free(tags);
 		return aq_error("out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -83,7 +83,7 @@ static int rows_load(struct snap_row **out, size_t *count)
 		r->bytes = snapshot_disk_usage(&r->s);
 		k++;
 	}
-	vm_names_free(tags);
+	aq_names_free(tags);
 	*out = rows;
 	*count = k;
 	return 0;

@@ -7,7 +7,6 @@
  * whole timeout, or at once with --force, QEMU is told to quit, and
  * killed if it will not.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,26 +47,11 @@ static int wait_gone(pid_t pid, long long deadline)
 static void ask_guest(const struct vm *vm)
 {
 	static const char *const cmd[] = { "poweroff", NULL };
-	int saved[3], null, status;
 	struct aq_vm abi;
+	int status;
 
 	vm_to_abi(vm, &abi);
-	null = open("/dev/null", O_RDWR);
-	if (null < 0)
-		return;
-	fflush(NULL);
-	for (int fd = 0; fd < 3; fd++) {
-		saved[fd] = dup(fd);
-		dup2(null, fd);
-	}
-	aq_call_exec_run(&abi, 1, cmd, AQ_EXEC_NO_STDIN, &status);
-	for (int fd = 0; fd < 3; fd++) {
-		if (saved[fd] >= 0) {
-			dup2(saved[fd], fd);
-			close(saved[fd]);
-		}
-	}
-	close(null);
+	aq_call_exec_quiet(&abi, 1, cmd, &status);
 	aq_error_clear();
 }
 

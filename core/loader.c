@@ -3,6 +3,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -398,6 +399,30 @@ int aq_call_exec_run(const struct aq_vm *vm, int argc,
 {
 	HOOK(AQ_CONCERN_EXEC, exec_run);
 	return p->exec_run(vm, argc, argv, flags, status);
+}
+
+int aq_call_exec_quiet(const struct aq_vm *vm, int argc,
+		       const char *const argv[], int *status)
+{
+	int saved[3], null, ret;
+
+	null = open("/dev/null", O_RDWR);
+	if (null < 0)
+		return aq_error_errno("cannot open /dev/null");
+	fflush(NULL);
+	for (int fd = 0; fd < 3; fd++) {
+		saved[fd] = dup(fd);
+		dup2(null, fd);
+	}
+	ret = aq_call_exec_run(vm, argc, argv, AQ_EXEC_NO_STDIN, status);
+	for (int fd = 0; fd < 3; fd++) {
+		if (saved[fd] >= 0) {
+			dup2(saved[fd], fd);
+			close(saved[fd]);
+		}
+	}
+	close(null);
+	return ret;
 }
 
 int aq_call_exec_ssh_config(const struct aq_vm *vm, FILE *out)

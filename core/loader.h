@@ -78,6 +78,12 @@ int aq_call_exec_ready(const struct aq_vm *vm);
 int aq_call_exec_run(const struct aq_vm *vm, int argc,
 		     const char *const argv[], unsigned int flags,
 		     int *status);
+/*
+ * aq_call_exec_run with the guest's output discarded and no stdin, for
+ * commands aq runs on its own behalf (poweroff, a clone's new hostname).
+ */
+int aq_call_exec_quiet(const struct aq_vm *vm, int argc,
+		       const char *const argv[], int *status);
 int aq_call_exec_ssh_config(const struct aq_vm *vm, FILE *out);
 int aq_call_exec_disconnect(const struct aq_vm *vm);
 

@@ -2,7 +2,6 @@
  * Snapshot metadata: snapshot.ini, listing, what depends on a tag, and
  * removing one.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,46 +221,13 @@ out:
 	return ret;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int snapshot_list(char ***tags, size_t *count)
 {
 	char root[AQ_PATH_MAX];
-	struct dirent *de;
-	char **v = calloc(1, sizeof(*v));
-	size_t n = 0;
-	DIR *dir;
 
-	if (!v)
-		return aq_error("out of memory");
-	if (snapshot_root(root, sizeof(root)) < 0 || !(dir = opendir(root))) {
-		free(v);
-		return aq_error_errno("cannot list '%s'", root);
-	}
-	while ((de = readdir(dir))) {
-		char **grown;
-
-		/* Dot entries are tags being made or removed. */
-		if (de->d_name[0] == '.' || snapshot_tag_valid(de->d_name) < 0)
-			continue;
-		grown = realloc(v, (n + 2) * sizeof(*v));
-		if (!grown)
-			break;
-		v = grown;
-		v[n] = strdup(de->d_name);
-		if (!v[n])
-			break;
-		v[++n] = NULL;
-	}
-	closedir(dir);
-	aq_error_clear();
-	qsort(v, n, sizeof(*v), name_cmp);
-	*tags = v;
-	*count = n;
-	return 0;
+	if (snapshot_root(root, sizeof(root)) < 0)
+		return -1;
+	return aq_list_names(root, snapshot_tag_valid, tags, count);
 }
 
 static int add_name(struct aq_buf *b, const char *name)
@@ -287,7 +253,7 @@ static int vm_users(const char *layer, struct aq_buf *vms)
 		if (!strcmp(vm.image, layer))
 			ret = add_name(vms, vm.name);
 	}
-	vm_names_free(names);
+	aq_names_free(names);
 	return ret;
 }
 
@@ -309,7 +275,7 @@ static int child_users(const struct snapshot *s, struct aq_buf *children)
 		if (!strcmp(c.parent, s->tag))
 			ret = add_name(children, c.tag);
 	}
-	vm_names_free(tags);
+	aq_names_free(tags);
 	return ret;
 }
 

@@ -84,7 +84,7 @@ int snapshot_file(const struct snapshot *s, const char *file, char *out,
 /* Write s->dir/snapshot.ini. */
 int snapshot_save(const struct snapshot *s);
 
-/* All tags, sorted; free with vm_names_free(). */
+/* All tags, sorted; free with aq_names_free(). */
 int snapshot_list(char ***tags, size_t *n);
 
 /*

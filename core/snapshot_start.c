@@ -17,7 +17,6 @@
  * clone.ini in the VM's directory says what is still to do; it is
  * removed once the clone has its identity.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,36 +264,11 @@ static const char adopt_script[] =
 	"done\n"
 	"date -s \"@$4\" >/dev/null\n";
 
-static int run_quietly(const struct vm *vm, const char *const argv[],
-		       int argc, int *status)
-{
-	int saved[3], null, ret;
-	struct aq_vm abi;
-
-	vm_to_abi(vm, &abi);
-	null = open("/dev/null", O_RDWR);
-	if (null < 0)
-		return aq_error_errno("cannot open /dev/null");
-	fflush(NULL);
-	for (int fd = 0; fd < 3; fd++) {
-		saved[fd] = dup(fd);
-		dup2(null, fd);
-	}
-	ret = aq_call_exec_run(&abi, argc, argv, AQ_EXEC_NO_STDIN, status);
-	for (int fd = 0; fd < 3; fd++) {
-		if (saved[fd] >= 0) {
-			dup2(saved[fd], fd);
-			close(saved[fd]);
-		}
-	}
-	close(null);
-	return ret;
-}
-
 int snapshot_adopt(const struct vm *vm)
 {
 	char file[AQ_PATH_MAX], now[32];
 	const char *argv[10];
+	struct aq_vm abi;
 	struct clone c;
 	int r = clone_load(vm, &c), status = 0, argc = 0;
 
@@ -312,7 +286,8 @@ int snapshot_adopt(const struct vm *vm)
 		argv[argc++] = now;
 	}
 	argv[argc] = NULL;
-	if (run_quietly(vm, argv, argc, &status) < 0)
+	vm_to_abi(vm, &abi);
+	if (aq_call_exec_quiet(&abi, argc, argv, &status) < 0)
 		return aq_error_wrap("cannot give '%s' its own identity",
 				     vm->name);
 	if (status != 0)

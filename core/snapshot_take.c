@@ -1065,7 +1065,7 @@ static int tmp_owned(const char *tmp)
 			owned = 1;
 		aq_error_clear();
 	}
-	vm_names_free(names);
+	aq_names_free(names);
 	return owned;
 }
 

@@ -300,3 +300,56 @@ int aq_name_valid(const char *what, const char *name, size_t max)
 					"letters, digits and '-'", what, name);
 	return 0;
 }
+
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int aq_list_names(const char *dir, int (*valid)(const char *),
+		  char ***names, size_t *count)
+{
+	char **v = calloc(1, sizeof(*v));
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (!v)
+		return aq_error("out of memory");
+	d = opendir(dir);
+	if (!d) {
+		free(v);
+		return aq_error_errno("cannot list '%s'", dir);
+	}
+	while ((de = readdir(d))) {
+		char **grown;
+
+		if (de->d_name[0] == '.' || valid(de->d_name) < 0)
+			continue;
+		grown = realloc(v, (n + 2) * sizeof(*v));
+		if (grown)
+			v = grown;
+		if (!grown || !(v[n] = strdup(de->d_name))) {
+			closedir(d);
+			aq_names_free(v);
+			return aq_error("out of memory");
+		}
+		v[++n] = NULL;
+	}
+	closedir(d);
+	/* valid() recorded why it refused the names it skipped. */
+	aq_error_clear();
+	qsort(v, n, sizeof(*v), names_cmp);
+	*names = v;
+	*count = n;
+	return 0;
+}
+
+void aq_names_free(char **names)
+{
+	if (!names)
+		return;
+	for (char **p = names; *p; p++)
+		free(*p);
+	free(names);
+}

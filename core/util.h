@@ -60,6 +60,15 @@ void aq_time_iso(char *out, size_t len);
  */
 int aq_name_valid(const char *what, const char *name, size_t max);
 
+/*
+ * The entries of dir that valid() accepts, sorted, as a NULL-terminated
+ * array the caller frees with aq_names_free().  Dot entries are skipped:
+ * they are things being made or removed.
+ */
+int aq_list_names(const char *dir, int (*valid)(const char *),
+		  char ***names, size_t *count);
+void aq_names_free(char **names);
+
 /* Find an executable in PATH; 0 and its path in out, or -1. */
 int aq_which(const char *name, char *out, size_t len);
 

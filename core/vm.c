@@ -1,7 +1,6 @@
 /*
  * Loading, saving and listing VMs.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -236,59 +235,13 @@ void vm_clean_runtime(const struct vm *vm)
 			unlink(path);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int vm_list(char ***names, size_t *count)
 {
 	char root[AQ_PATH_MAX];
-	struct dirent *de;
-	char **v = NULL;
-	size_t n = 0;
-	DIR *dir;
 
 	if (vm_root(root, sizeof(root)) < 0)
 		return -1;
-	dir = opendir(root);
-	if (!dir)
-		return aq_error_errno("cannot list '%s'", root);
-	while ((de = readdir(dir))) {
-		char **grown;
-
-		/* Dot entries include VMs still being created. */
-		if (de->d_name[0] == '.' || vm_name_valid(de->d_name) < 0)
-			continue;
-		grown = realloc(v, (n + 2) * sizeof(*v));
-		if (!grown)
-			break;
-		v = grown;
-		v[n] = strdup(de->d_name);
-		if (!v[n])
-			break;
-		v[++n] = NULL;
-	}
-	closedir(dir);
-	aq_error_clear();
-	if (!v) {
-		v = calloc(1, sizeof(*v));
-		if (!v)
-			return aq_error("out of memory");
-	}
-	qsort(v, n, sizeof(*v), name_cmp);
-	*names = v;
-	*count = n;
-	return 0;
-}
-
-void vm_names_free(char **names)
-{
-	if (!names)
-		return;
-	for (char **p = names; *p; p++)
-		free(*p);
-	free(names);
+	return aq_list_names(root, vm_name_valid, names, count);
 }
 
 void vm_to_abi(const struct vm *vm, struct aq_vm *out)

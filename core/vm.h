@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "aq/plugin.h"
+#include "util.h"
 
 #define AQ_MAX_FORWARDS 32
 
@@ -61,10 +62,9 @@ void vm_clean_runtime(const struct vm *vm);
 
 /*
  * The names of all VMs, sorted.  *names is a NULL-terminated array the
- * caller frees with vm_names_free().
+ * caller frees with aq_names_free().
  */
 int vm_list(char ***names, size_t *n);
-void vm_names_free(char **names);
 
 /* The ABI view of vm for plugin hooks; borrows from vm. */
 void vm_to_abi(const struct vm *vm, struct aq_vm *out);

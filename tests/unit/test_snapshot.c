@@ -185,7 +185,7 @@ static void list_skips_hidden(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(names[0], "cold1");
 	assert_string_equal(names[1], "live1");
-	vm_names_free(names);
+	aq_names_free(names);
 }
 
 static void users_block_removal(void **state)
